@@ -23,4 +23,5 @@ if(BLINDFOLD_FUZZ)
   # Coverage instrumentation for every library the targets link; only the
   # fuzz executables themselves link libFuzzer's main (-fsanitize=fuzzer).
   add_compile_options(-fsanitize=fuzzer-no-link)
+  add_link_options(-fsanitize=fuzzer-no-link)
 endif()
