@@ -8,5 +8,6 @@
 #include "rtp/rtp_error.h"
 #include "rtp/rtp_ext.h"
 #include "rtp/rtp_packet.h"
+#include "rtp/rtp_payload.h"
 
 #endif
