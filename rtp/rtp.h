@@ -5,6 +5,7 @@
 #ifndef BLINDFOLD_RTP_H
 #define BLINDFOLD_RTP_H
 
+#include "rtp/rtp_dd.h"
 #include "rtp/rtp_error.h"
 #include "rtp/rtp_ext.h"
 #include "rtp/rtp_packet.h"
