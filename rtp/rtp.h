@@ -10,5 +10,6 @@
 #include "rtp/rtp_ext.h"
 #include "rtp/rtp_packet.h"
 #include "rtp/rtp_payload.h"
+#include "rtp/rtp_rtcp.h"
 
 #endif
