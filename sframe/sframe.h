@@ -256,5 +256,6 @@ sframe_err_t sframe_receiver_unprotect(sframe_receiver_t *receiver, const uint8_
                                        size_t sframe_len, uint8_t *out, size_t cap, size_t *out_len,
                                        sframe_header_t *header_out);
 
+#include "sframe/sframe_legacy.h"
 
 #endif
