@@ -2,15 +2,10 @@
  * subcommand through a const table. Exit codes follow docs/cli.md:
  * 0 success, 1 a budget/invariant/vector failed, 2 bad input or usage,
  * 3 internal error. Subcommands join the table as their modules land. */
+#include "cli/cli.h"
+
 #include <stdio.h>
 #include <string.h>
-
-enum {
-    BLINDFOLD_EXIT_OK = 0,
-    BLINDFOLD_EXIT_FAILED = 1,
-    BLINDFOLD_EXIT_USAGE = 2,
-    BLINDFOLD_EXIT_INTERNAL = 3,
-};
 
 typedef struct blindfold_cmd {
     const char *name;
@@ -20,6 +15,8 @@ typedef struct blindfold_cmd {
 
 /* One row per subcommand. The NULL row ends the table. */
 static const blindfold_cmd_t blindfold_cmds[] = {
+    { "vectors", "check an RFC 9605 test-vector file", cli__cmd_vectors },
+    { "sframe", "protect or unprotect hex frames with RFC 9605 SFrame", cli__cmd_sframe },
     { NULL, NULL, NULL },
 };
 
