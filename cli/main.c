@@ -17,6 +17,7 @@ typedef struct blindfold_cmd {
 static const blindfold_cmd_t blindfold_cmds[] = {
     { "vectors", "check an RFC 9605 test-vector file", cli__cmd_vectors },
     { "sframe", "protect or unprotect hex frames with RFC 9605 SFrame", cli__cmd_sframe },
+    { "check", "validate a scenario and print it with every default filled in", cli__cmd_check },
     { NULL, NULL, NULL },
 };
 
