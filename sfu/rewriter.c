@@ -86,6 +86,11 @@ void sfu__rewriter_select(sfu__rewriter_t *rw, uint32_t source_ssrc)
     rw->selected_ssrc = source_ssrc;
 }
 
+void sfu__rewriter_pause(sfu__rewriter_t *rw)
+{
+    rw->forwarding = false;
+}
+
 bool sfu__rewriter_switch_pending(const sfu__rewriter_t *rw)
 {
     return rw->selected && !(rw->forwarding && rw->current_ssrc == rw->selected_ssrc);

@@ -115,6 +115,12 @@ sfu_err_t sfu__rewriter_init(sfu__rewriter_t *rw, const sfu__rewriter_config_t *
  * pending switch. */
 void sfu__rewriter_select(sfu__rewriter_t *rw, uint32_t source_ssrc);
 
+/* Stops forwarding (the subscriber left last-N, say) without forgetting the
+ * outgoing numbering: the selected source restarts at its next keyframe
+ * start (audio: next packet) and seq, timestamp and picture ID continue
+ * from the last packet forwarded. */
+void sfu__rewriter_pause(sfu__rewriter_t *rw);
+
 /* True while a selected source waits for its keyframe (or, for audio, its
  * first packet). */
 bool sfu__rewriter_switch_pending(const sfu__rewriter_t *rw);
