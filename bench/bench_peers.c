@@ -3,7 +3,7 @@
  * Cases, at each layer size of the default scenario (640x360 at 1500 kbps,
  * 320x180 at 500 kbps, 160x90 at 150 kbps; 30 fps; peers/codec.h encoder
  * defaults: realtime, fixed speed 8, CBR):
- *  - vp8-encode: peer__vp8_encoder_encode of a moving, textured picture
+ *  - vp8-encode: peer__vp8_encoder_encode of the peers' "pattern" source
  *    (60 distinct frames rendered before timing, fed in a loop with growing
  *    capture times, so the encoder keeps doing inter prediction);
  *  - vp8-decode: peer__vp8_decoder_decode of 60 frames encoded by that
@@ -26,6 +26,7 @@
  * counts, which cancels most machine noise. Output follows docs/cli.md
  * "Benchmarks": one JSON object per line; `--quick` runs a few seconds. */
 #include "peers/codec.h"
+#include "peers/source.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -67,37 +68,13 @@ static double now_ns(void)
     return (double)ts.tv_sec * ONE_SECOND + (double)ts.tv_nsec;
 }
 
-static uint8_t clamp_u8(double value)
-{
-    return (uint8_t)(value < 0.0 ? 0.0 : value > 255.0 ? 255.0 : value);
-}
-
-/* Frame n: drifting sine texture, a moving checkered box, colour ramps;
- * the same scene at every size. */
+/* Frame n of the "pattern" source the peers send (peers/source.h), so the
+ * encoder works on the same content as in a call. */
 static void render(unsigned width, unsigned height, unsigned n, uint8_t *i420)
 {
-    double scale = (double)width / 640.0;
-    double box_x = fmod(4.0 * n * scale, (double)width), box_y = (double)height / 3.0;
-    double box = (double)height / 4.0;
-    for (unsigned y = 0; y < height; y++) {
-        for (unsigned x = 0; x < width; x++) {
-            double xs = x / scale, ys = y / scale;
-            double luma = 110.0 + 40.0 * sin((xs + 3.0 * n) * 0.08) * cos((ys - 2.0 * n) * 0.06) +
-                          20.0 * sin((xs + ys) * 0.02);
-            if (x >= box_x && x < box_x + box && y >= box_y && y < box_y + box)
-                luma = ((x / 4 + y / 4) % 2) ? 230.0 : 60.0;
-            i420[(size_t)y * width + x] = clamp_u8(luma);
-        }
-    }
-    size_t luma_size = (size_t)width * height, chroma_w = width / 2, chroma_h = height / 2;
-    for (size_t y = 0; y < chroma_h; y++) {
-        for (size_t x = 0; x < chroma_w; x++) {
-            i420[luma_size + y * chroma_w + x] =
-                clamp_u8(128.0 + 60.0 * (double)x / (double)chroma_w);
-            i420[luma_size + chroma_w * chroma_h + y * chroma_w + x] =
-                clamp_u8(128.0 - 50.0 * (double)y / (double)chroma_h + (double)(n % 30));
-        }
-    }
+    peer__pattern_config_t pattern = peer__pattern_config_default();
+    peer__image_t image = peer__image_wrap_i420(i420, width, height);
+    peer__pattern_render(&pattern, n, &image);
 }
 
 static void print_line(const char *kase, const char *metric, double value, const char *unit)
