@@ -4,7 +4,8 @@
  *  - rtp_write() of the parsed header and payload reproduces the packet's
  *    header and payload bytes;
  *  - an identity rtp_ext_remap() keeps every element (ID, length, value);
- *  - RTX wrap then unwrap gives back the original header and payload. */
+ *  - RTX wrap then unwrap gives back the original header and payload;
+ *  - an abs-capture-time value that parses is written back identically. */
 #include "fuzz.h"
 
 #include "rtp/rtp.h"
@@ -35,11 +36,20 @@ static void list_elements(const rtp_header_t *h, elem_list_t *list)
         uint8_t level;
         uint16_t seq;
         uint32_t ast;
+        uint64_t capture_q32;
+        bool has_offset;
+        int64_t offset_q32;
         char text[256];
         rtp_frame_marking_t fm;
         rtp_ext_audio_level_parse(&e, &voice, &level);
         rtp_ext_twcc_seq_parse(&e, &seq);
         rtp_ext_abs_send_time_parse(&e, &ast);
+        if (rtp_ext_abs_capture_time_parse(&e, &capture_q32, &has_offset, &offset_q32) == RTP_OK) {
+            /* The writer reproduces the capture time's 8 bytes. */
+            uint8_t again[8];
+            FUZZ_ASSERT(rtp_ext_abs_capture_time_write(capture_q32, again) == 8);
+            FUZZ_ASSERT(memcmp(again, e.value, 8) == 0);
+        }
         rtp_ext_mid_parse(&e, text, sizeof text);
         rtp_ext_rid_parse(&e, text, sizeof text);
         rtp_ext_frame_marking_parse(&e, &fm);

@@ -4,6 +4,9 @@
  *    draft-holmer-rmcat-transport-wide-cc-extensions-01 section 2;
  *  - abs-send-time, webrtc.org/experiments/rtp-hdrext/abs-send-time
  *    (24-bit 6.18 fixed-point seconds);
+ *  - abs-capture-time, webrtc.org/experiments/rtp-hdrext/abs-capture-time
+ *    (UQ32.32 NTP capture time, optionally a Q32.32 clock offset), and
+ *    the microsecond <-> NTP Q32.32 conversions it needs;
  *  - mid (RFC 8843 section 15.2, token syntax of RFC 4566 section 9) and
  *    rid / repaired-rid (RFC 8852 section 3, rid syntax of RFC 8851
  *    section 10);
@@ -76,6 +79,53 @@ uint64_t rtp_abs_send_time_to_us(uint32_t abs_send_time)
 {
     uint64_t fixed = abs_send_time & 0xffffff;
     return (fixed * 1000000 + (1u << 17)) >> 18;
+}
+
+static uint64_t ext__rd64(const uint8_t *p)
+{
+    return (uint64_t)rtp__rd32(p) << 32 | rtp__rd32(p + 4);
+}
+
+rtp_err_t rtp_ext_abs_capture_time_parse(const rtp_ext_elem_t *e, uint64_t *ntp_q32,
+                                         bool *has_offset, int64_t *offset_q32)
+{
+    if (e->len != 8 && e->len != 16)
+        return RTP_ERR_MALFORMED;
+    *ntp_q32 = ext__rd64(e->value);
+    *has_offset = e->len == 16;
+    *offset_q32 = 0;
+    if (*has_offset) {
+        /* Two's complement on the wire; converted without relying on the
+         * implementation-defined unsigned-to-signed cast. */
+        uint64_t raw = ext__rd64(e->value + 8);
+        *offset_q32 = raw <= INT64_MAX ? (int64_t)raw : -(int64_t)(~raw) - 1;
+    }
+    return RTP_OK;
+}
+
+size_t rtp_ext_abs_capture_time_write(uint64_t ntp_q32, uint8_t out[8])
+{
+    rtp__wr32(out, (uint32_t)(ntp_q32 >> 32));
+    rtp__wr32(out + 4, (uint32_t)ntp_q32);
+    return 8;
+}
+
+#define US_PER_SECOND 1000000u
+
+uint64_t rtp_ntp_q32_from_us(uint64_t time_us)
+{
+    uint64_t seconds = time_us / US_PER_SECOND;
+    uint64_t sub_us = time_us % US_PER_SECOND;
+    /* < 2^32 even for sub_us 999999, so it never carries into the seconds */
+    uint64_t fraction = ((sub_us << 32) + US_PER_SECOND / 2) / US_PER_SECOND;
+    return (seconds << 32) | fraction;
+}
+
+uint64_t rtp_ntp_q32_to_us(uint64_t ntp_q32)
+{
+    uint64_t seconds = ntp_q32 >> 32;
+    uint64_t fraction = ntp_q32 & 0xffffffffu;
+    return seconds * US_PER_SECOND + ((fraction * US_PER_SECOND + (1u << 31)) >> 32);
 }
 
 /* RFC 4566 token-char: %x21 / %x23-27 / %x2A-2B / %x2D-2E / %x30-39 /

@@ -139,6 +139,26 @@ uint32_t rtp_abs_send_time_from_us(uint64_t time_us);
 /* The 6.18 value back to microseconds within its 64 s period. */
 uint64_t rtp_abs_send_time_to_us(uint32_t abs_send_time);
 
+/* abs-capture-time (webrtc.org/experiments/rtp-hdrext/abs-capture-time,
+ * libwebrtc's AbsoluteCaptureTimeExtension): when the frame's first
+ * sample was captured, as a 64-bit UQ32.32 NTP timestamp (8 bytes),
+ * optionally followed by the sender's estimate of the offset between the
+ * capture clock and its own clock, a signed Q32.32 (16 bytes in all). It
+ * passes through an SFU unchanged, so a receiver learns each frame's
+ * capture time whatever the SFU rewrites. *has_offset says whether the
+ * long form was present (*offset_q32 is 0 when not). RTP_ERR_MALFORMED
+ * for any length but 8 and 16. The writer emits the 8-byte form. */
+rtp_err_t rtp_ext_abs_capture_time_parse(const rtp_ext_elem_t *e, uint64_t *ntp_q32,
+                                         bool *has_offset, int64_t *offset_q32);
+size_t rtp_ext_abs_capture_time_write(uint64_t ntp_q32, uint8_t out[8]);
+/* Virtual microseconds to NTP Q32.32 seconds (seconds << 32 | fraction),
+ * virtual time 0 being NTP time 0; the fraction is rounded to nearest and
+ * the seconds wrap at 2^32. rtp_ntp_q32_to_us() rounds back to nearest,
+ * so rtp_ntp_q32_to_us(rtp_ntp_q32_from_us(us)) == us for every us below
+ * 2^32 seconds: a fraction step (2^-32 s) is far finer than 1 us. */
+uint64_t rtp_ntp_q32_from_us(uint64_t time_us);
+uint64_t rtp_ntp_q32_to_us(uint64_t ntp_q32);
+
 /* SDES items carried as extensions: mid (RFC 8843 section 15.2) and rid /
  * repaired-rid (RFC 8852 section 3). Values are 1..255 bytes without a
  * terminator. A mid is an RFC 5888 identification-tag (RFC 4566 token

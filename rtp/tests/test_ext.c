@@ -1,6 +1,7 @@
 /* RTP header extensions (RFC 8285) and their typed values. */
 #include "rtp/rtp.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 /* Builds a packet with the given extension block (profile, body) and
@@ -337,6 +338,119 @@ START_TEST(audio_level_twcc_abs_send_time)
 }
 END_TEST
 
+START_TEST(abs_capture_time_forms)
+{
+    uint64_t ntp = 0;
+    bool has_offset = true;
+    int64_t offset = 7;
+    uint8_t v[8];
+    /* The 8-byte form: the UQ32.32 capture time alone, big-endian. */
+    ck_assert_uint_eq(rtp_ext_abs_capture_time_write(0x0123456789abcdefull, v), 8);
+    ck_assert_mem_eq(v, "\x01\x23\x45\x67\x89\xab\xcd\xef", 8);
+    rtp_ext_elem_t e = { .id = 7, .len = 8, .value = v };
+    ck_assert_int_eq(rtp_ext_abs_capture_time_parse(&e, &ntp, &has_offset, &offset), RTP_OK);
+    ck_assert_uint_eq(ntp, 0x0123456789abcdefull);
+    ck_assert(!has_offset);
+    ck_assert_int_eq(offset, 0);
+
+    /* The 16-byte form adds a signed Q32.32 clock offset: -1.5 s here. */
+    static const uint8_t long_form[16] = { 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01,
+                                           0xff, 0xff, 0xff, 0xfe, 0x80, 0x00, 0x00, 0x00 };
+    e.len = 16;
+    e.value = long_form;
+    ck_assert_int_eq(rtp_ext_abs_capture_time_parse(&e, &ntp, &has_offset, &offset), RTP_OK);
+    ck_assert_uint_eq(ntp, 0xffffffff00000001ull);
+    ck_assert(has_offset);
+    ck_assert_int_eq(offset, -(INT64_C(3) << 31));
+
+    /* The offset's extremes. */
+    static const uint8_t extremes[2][16] = {
+        { 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0 },
+        { 0, 0, 0, 0, 0, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
+    };
+    e.value = extremes[0];
+    ck_assert_int_eq(rtp_ext_abs_capture_time_parse(&e, &ntp, &has_offset, &offset), RTP_OK);
+    ck_assert_int_eq(offset, INT64_MIN);
+    e.value = extremes[1];
+    ck_assert_int_eq(rtp_ext_abs_capture_time_parse(&e, &ntp, &has_offset, &offset), RTP_OK);
+    ck_assert_int_eq(offset, INT64_MAX);
+
+    /* Every other length is refused and leaves the outputs alone. */
+    static const uint8_t zeros[32] = { 0 };
+    e.value = zeros;
+    for (uint8_t len = 0; len < 32; len++) {
+        if (len == 8 || len == 16)
+            continue;
+        e.len = len;
+        ntp = 42;
+        ck_assert_int_eq(rtp_ext_abs_capture_time_parse(&e, &ntp, &has_offset, &offset),
+                         RTP_ERR_MALFORMED);
+        ck_assert_uint_eq(ntp, 42);
+    }
+
+    /* Through a real packet: set, found, read back. */
+    uint8_t pkt[256];
+    size_t len = make_packet(pkt, sizeof pkt, 0, NULL, 0, "payload");
+    uint64_t when = rtp_ntp_q32_from_us(12345678);
+    ck_assert_uint_eq(rtp_ext_abs_capture_time_write(when, v), 8);
+    ck_assert_int_eq(rtp_ext_set(pkt, &len, sizeof pkt, 7, v, 8), RTP_OK);
+    rtp_header_t h;
+    ck_assert_int_eq(rtp_parse(pkt, len, &h), RTP_OK);
+    ck_assert_int_eq(rtp_ext_find(&h, 7, &e), RTP_OK);
+    ck_assert_int_eq(rtp_ext_abs_capture_time_parse(&e, &ntp, &has_offset, &offset), RTP_OK);
+    ck_assert_uint_eq(ntp, when);
+    ck_assert_uint_eq(rtp_ntp_q32_to_us(ntp), 12345678);
+}
+END_TEST
+
+START_TEST(ntp_q32_known_values)
+{
+    ck_assert_uint_eq(rtp_ntp_q32_from_us(0), 0);
+    ck_assert_uint_eq(rtp_ntp_q32_from_us(1000000), 1ull << 32);
+    ck_assert_uint_eq(rtp_ntp_q32_from_us(1500000), 1ull << 32 | 1ull << 31);
+    ck_assert_uint_eq(rtp_ntp_q32_from_us(250000), 1ull << 30);
+    /* 1 us is 4294.967296 steps: rounds to 4295; 999999 us stays below 2^32. */
+    ck_assert_uint_eq(rtp_ntp_q32_from_us(1), 4295);
+    ck_assert_uint_eq(rtp_ntp_q32_from_us(999999), 0xffffffffull - 4295 + 1);
+    ck_assert_uint_eq(rtp_ntp_q32_to_us(1ull << 31), 500000);
+    ck_assert_uint_eq(rtp_ntp_q32_to_us(0xffffffffull), 1000000); /* rounds up a second */
+    ck_assert_uint_eq(rtp_ntp_q32_to_us(0xffffffff00000000ull), 4294967295ull * 1000000);
+    /* The seconds wrap at 2^32, as NTP's do. */
+    ck_assert_uint_eq(rtp_ntp_q32_from_us(4294967296ull * 1000000 + 7), rtp_ntp_q32_from_us(7));
+}
+END_TEST
+
+/* Whole seconds the round trip is checked at: small, around powers of two,
+ * around a day, and at the top of the range (2^32 - 1 s). */
+static const uint64_t ntp_seconds[] = {
+    0,        1,           59,          3600,        86399,       86400, 1u << 20, (1u << 31) - 1,
+    1u << 31, 2208988800u, 3000000000u, 4294967294u, 4294967295u,
+};
+
+/* For whole second ntp_seconds[_i], every sub-second microsecond
+ * 0..999999 survives rtp_ntp_q32_from_us() then rtp_ntp_q32_to_us(), and
+ * the Q32.32 values rise strictly, so no two microseconds share one. The
+ * seconds field is independent of the fraction, so with the table's spread
+ * this covers [0, 2^32 * 10^6). */
+START_TEST(ntp_q32_round_trip)
+{
+    uint64_t base_us = ntp_seconds[_i] * 1000000u;
+    uint64_t previous = 0;
+    for (uint64_t sub_us = 0; sub_us < 1000000u; sub_us++) {
+        uint64_t us = base_us + sub_us;
+        uint64_t q32 = rtp_ntp_q32_from_us(us);
+        if (rtp_ntp_q32_to_us(q32) != us)
+            ck_abort_msg("%" PRIu64 " us -> 0x%016" PRIx64 " -> %" PRIu64 " us", us, q32,
+                         rtp_ntp_q32_to_us(q32));
+        if (sub_us > 0 && q32 <= previous)
+            ck_abort_msg("%" PRIu64 " us does not rise above %" PRIu64 " us", us, us - 1);
+        if (q32 >> 32 != ntp_seconds[_i])
+            ck_abort_msg("%" PRIu64 " us lands in second %" PRIu64, us, q32 >> 32);
+        previous = q32;
+    }
+}
+END_TEST
+
 START_TEST(mid_and_rid)
 {
     char text[32];
@@ -426,6 +540,13 @@ Suite *blindfold_test_suite(void)
     tcase_add_test(tc, audio_level_twcc_abs_send_time);
     tcase_add_test(tc, mid_and_rid);
     tcase_add_test(tc, frame_marking_forms);
+    tcase_add_test(tc, abs_capture_time_forms);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("ntp_q32");
+    tcase_add_test(tc, ntp_q32_known_values);
+    tcase_add_loop_test(tc, ntp_q32_round_trip, 0,
+                        (int)(sizeof ntp_seconds / sizeof ntp_seconds[0]));
     suite_add_tcase(s, tc);
     return s;
 }
