@@ -4,6 +4,7 @@ find_program(CLANG_FORMAT NAMES clang-format clang-format-14)
 if(CLANG_FORMAT)
   file(GLOB_RECURSE blindfold_c_files CONFIGURE_DEPENDS
        ${PROJECT_SOURCE_DIR}/rtp/*.[ch] ${PROJECT_SOURCE_DIR}/sframe/*.[ch]
+       ${PROJECT_SOURCE_DIR}/hbh/*.[ch]
        ${PROJECT_SOURCE_DIR}/sfu/*.[ch] ${PROJECT_SOURCE_DIR}/peers/*.[ch]
        ${PROJECT_SOURCE_DIR}/sim/*.[ch] ${PROJECT_SOURCE_DIR}/reports/*.[ch]
        ${PROJECT_SOURCE_DIR}/cli/*.[ch] ${PROJECT_SOURCE_DIR}/fuzz/*.[ch]

@@ -27,9 +27,9 @@ void sfu__send(sfu_room_t *room, sfu__participant_t *p, uint64_t now_us, uint8_t
                bool rtcp)
 {
     size_t out_len = 0;
-    sfu_err_t err = rtcp ? sfu__srtp_protect_rtcp(p->srtp, pkt, len, SFU__SCRATCH_LEN, &out_len)
-                         : sfu__srtp_protect_rtp(p->srtp, pkt, len, SFU__SCRATCH_LEN, &out_len);
-    if (err != SFU_OK) {
+    hbh_err_t err = rtcp ? hbh_protect_rtcp(p->srtp, pkt, len, SFU__SCRATCH_LEN, &out_len)
+                         : hbh_protect_rtp(p->srtp, pkt, len, SFU__SCRATCH_LEN, &out_len);
+    if (err != HBH_OK) {
         room->stats.dropped.output_error++;
         return;
     }
@@ -338,7 +338,7 @@ void sfu__input_rtp(sfu_room_t *room, sfu__participant_t *p, uint64_t now_us, co
     uint8_t *pkt = (uint8_t *)room->in_buf;
     memcpy(pkt, bytes, len);
     size_t clear_len = 0;
-    sfu_err_t err = sfu__srtp_unprotect_rtp(p->srtp, pkt, len, &clear_len);
+    sfu_err_t err = sfu__err_from_hbh(hbh_unprotect_rtp(p->srtp, pkt, len, &clear_len));
     if (err != SFU_OK) {
         sfu__count_srtp_error(room, err, false);
         return;

@@ -48,11 +48,30 @@ sfu_track_config_t sfu_track_config_default(void)
     };
 }
 
+/* The hbh/ profile of the public sfu_srtp_profile_t; false for a value
+ * outside the enum. */
+static bool sfu__hbh_profile(sfu_srtp_profile_t profile, hbh_profile_t *out)
+{
+    switch (profile) {
+    case SFU_SRTP_NONE:
+        *out = HBH_PROFILE_NONE;
+        return true;
+    case SFU_SRTP_AES_CM_128_HMAC_SHA1_80:
+        *out = HBH_PROFILE_AES_CM_128_HMAC_SHA1_80;
+        return true;
+    case SFU_SRTP_AEAD_AES_128_GCM:
+        *out = HBH_PROFILE_AEAD_AES_128_GCM;
+        return true;
+    }
+    return false;
+}
+
 sfu_err_t sfu_room_new(const sfu_config_t *config, sfu_room_t **out)
 {
+    hbh_profile_t profile = HBH_PROFILE_NONE;
     if (config == NULL || out == NULL || config->sink == NULL)
         return SFU_ERR_INVALID_ARG;
-    if ((unsigned)config->srtp_profile >= SFU__SRTP_PROFILE_COUNT || config->history_ms == 0 ||
+    if (!sfu__hbh_profile(config->srtp_profile, &profile) || config->history_ms == 0 ||
         config->max_participants == 0 || config->max_tracks == 0 ||
         config->max_subscriptions == 0 || config->max_subscribers == 0 ||
         config->history_packets_video == 0 ||
@@ -69,7 +88,7 @@ sfu_err_t sfu_room_new(const sfu_config_t *config, sfu_room_t **out)
     if (room == NULL)
         return SFU_ERR_NO_MEMORY;
     room->config = *config;
-    room->profile = (sfu__srtp_profile_t)config->srtp_profile;
+    room->profile = profile;
     room->participants = calloc(config->max_participants, sizeof(*room->participants));
     uint32_t index_cap = 4;
     while (index_cap < 2u * config->max_participants && index_cap < (1u << 30))
@@ -106,9 +125,9 @@ static void sfu__sub_unlink(sfu__sub_t *sub)
     }
     /* Its outgoing SSRCs end: free their slots under the subscriber's
      * SRTP stream bound (never used is fine: UNKNOWN_SSRC is ignored). */
-    (void)sfu__srtp_session_remove_ssrc(p->srtp, SFU__SRTP_OUTBOUND, sub->config.ssrc);
+    (void)hbh_session_remove_ssrc(p->srtp, HBH_OUTBOUND, sub->config.ssrc);
     if (sub->config.rtx_ssrc != 0)
-        (void)sfu__srtp_session_remove_ssrc(p->srtp, SFU__SRTP_OUTBOUND, sub->config.rtx_ssrc);
+        (void)hbh_session_remove_ssrc(p->srtp, HBH_OUTBOUND, sub->config.rtx_ssrc);
     sfu__track_t *t = sub->track;
     for (uint32_t i = 0; i < t->n_subs; i++) {
         if (t->subs[i] == sub) {
@@ -143,11 +162,9 @@ void sfu__track_remove(sfu_room_t *room, sfu__track_t *track)
     }
     /* Its SSRCs are gone for good: free libsrtp's state for them. */
     for (unsigned l = 0; l < track->config.n_layers; l++) {
-        (void)sfu__srtp_session_remove_ssrc(p->srtp, SFU__SRTP_INBOUND,
-                                            track->layers[l].config.ssrc);
+        (void)hbh_session_remove_ssrc(p->srtp, HBH_INBOUND, track->layers[l].config.ssrc);
         if (track->layers[l].config.rtx_ssrc != 0)
-            (void)sfu__srtp_session_remove_ssrc(p->srtp, SFU__SRTP_INBOUND,
-                                                track->layers[l].config.rtx_ssrc);
+            (void)hbh_session_remove_ssrc(p->srtp, HBH_INBOUND, track->layers[l].config.rtx_ssrc);
     }
     sfu__track_free(track);
 }
@@ -162,7 +179,7 @@ static void sfu__participant_free(sfu_room_t *room, sfu__participant_t *p)
         sfu__sub_unlink(p->subs[0]);
     free(p->tracks);
     free(p->subs);
-    sfu__srtp_session_free(p->srtp);
+    hbh_session_free(p->srtp);
     free(p);
 }
 
@@ -226,15 +243,15 @@ sfu_err_t sfu_add_participant(sfu_room_t *room, const sfu_participant_config_t *
     sfu_err_t err = SFU_ERR_NO_MEMORY;
     if (p->tracks == NULL || p->subs == NULL)
         goto fail;
-    sfu__srtp_config_t srtp = sfu__srtp_config_default(room->profile);
+    hbh_config_t srtp = hbh_config_default(room->profile);
     /* Each declared SSRC, RTX SSRC and outgoing stream may need a libsrtp
      * stream; the bound still caps what a participant can make us track. */
     size_t streams = (size_t)room->config.max_tracks * SFU_MAX_LAYERS * 2 +
                      (size_t)room->config.max_subscriptions * 2 + 4;
     srtp.max_streams = streams > 4096 ? 4096 : streams;
-    err = sfu__srtp_session_new(
-        &srtp, config->role == SFU_DTLS_CLIENT ? SFU__SRTP_ROLE_CLIENT : SFU__SRTP_ROLE_SERVER,
-        config->keying_material, config->keying_material_len, &p->srtp);
+    err = sfu__err_from_hbh(
+        hbh_session_new(&srtp, config->role == SFU_DTLS_CLIENT ? HBH_ROLE_CLIENT : HBH_ROLE_SERVER,
+                        config->keying_material, config->keying_material_len, &p->srtp));
     if (err != SFU_OK)
         goto fail;
     p->in_last_n = true;
@@ -392,6 +409,7 @@ static void sfu__sub_build_ext_map(sfu__sub_t *sub)
         { in->dependency_descriptor, out->dependency_descriptor },
         { in->frame_marking, out->frame_marking },
         { in->abs_send_time, out->abs_send_time },
+        { in->abs_capture_time, out->abs_capture_time },
     };
     for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
         if (pairs[i][0] != 0)

@@ -188,7 +188,7 @@ void sfu__input_rtcp(sfu_room_t *room, sfu__participant_t *p, uint64_t now_us, c
     uint8_t *buf = (uint8_t *)room->in_buf;
     memcpy(buf, bytes, len);
     size_t clear_len = 0;
-    sfu_err_t err = sfu__srtp_unprotect_rtcp(p->srtp, buf, len, &clear_len);
+    sfu_err_t err = sfu__err_from_hbh(hbh_unprotect_rtcp(p->srtp, buf, len, &clear_len));
     if (err != SFU_OK) {
         switch (err) {
         case SFU_ERR_SRTP_AUTH:

@@ -131,6 +131,7 @@ typedef struct sfu_ext_ids {
     uint8_t dependency_descriptor;
     uint8_t frame_marking;
     uint8_t abs_send_time;
+    uint8_t abs_capture_time; /* forwarded unchanged: the frame's capture time */
 } sfu_ext_ids_t;
 
 typedef struct sfu_participant_config {

@@ -4,13 +4,13 @@
 #ifndef BLINDFOLD_SFU_INTERNAL_H
 #define BLINDFOLD_SFU_INTERNAL_H
 
+#include "hbh/hbh.h"
 #include "rtp/rtp.h"
 #include "sfu/history.h"
 #include "sfu/nack_gen.h"
 #include "sfu/pli_throttle.h"
 #include "sfu/rewriter.h"
 #include "sfu/sfu.h"
-#include "sfu/srtp_session.h"
 
 /* Largest datagram handled, and the scratch buffers' size. */
 #define SFU__MAX_DATAGRAM   1600u
@@ -74,7 +74,7 @@ struct sfu__track {
 
 struct sfu__participant {
     uint32_t id;
-    sfu__srtp_session_t *srtp;
+    hbh_session_t *srtp;
     sfu__track_t **tracks; /* max_tracks */
     uint32_t n_tracks;
     sfu__sub_t **subs; /* max_subscriptions: what it receives */
@@ -87,7 +87,7 @@ struct sfu__participant {
 
 struct sfu_room {
     sfu_config_t config;
-    sfu__srtp_profile_t profile;
+    hbh_profile_t profile;
     sfu__participant_t **participants; /* max_participants */
     uint32_t n_participants;
     /* id -> participant, open addressing with linear probing; a power of two
@@ -108,6 +108,44 @@ struct sfu_room {
     rtp_dd_t dd_scratch;
     rtp_dd_structure_t dd_structure_scratch;
 };
+
+/* The SFU's code for an hbh/ error: each is the same condition under the
+ * same name, so the drop counters (srtp_auth, srtp_replay, srtp_other,
+ * malformed_*) and the documented errors of sfu_add_participant
+ * (SFU_ERR_MALFORMED for keying material of the wrong length, SFU_ERR_SRTP
+ * for libsrtp) stay what they were. */
+static inline sfu_err_t sfu__err_from_hbh(hbh_err_t err)
+{
+    switch (err) {
+    case HBH_OK:
+        return SFU_OK;
+    case HBH_ERR_INVALID_ARG:
+        return SFU_ERR_INVALID_ARG;
+    case HBH_ERR_NO_SPACE:
+        return SFU_ERR_NO_SPACE;
+    case HBH_ERR_NO_MEMORY:
+        return SFU_ERR_NO_MEMORY;
+    case HBH_ERR_SRTP_AUTH:
+        return SFU_ERR_SRTP_AUTH;
+    case HBH_ERR_SRTP_REPLAY:
+        return SFU_ERR_SRTP_REPLAY;
+    case HBH_ERR_SRTP:
+        return SFU_ERR_SRTP;
+    case HBH_ERR_MALFORMED:
+        return SFU_ERR_MALFORMED;
+    case HBH_ERR_TRUNCATED:
+        return SFU_ERR_TRUNCATED;
+    case HBH_ERR_UNKNOWN_SSRC:
+        return SFU_ERR_UNKNOWN_SSRC;
+    case HBH_ERR_NOT_FOUND:
+        return SFU_ERR_NOT_FOUND;
+    case HBH_ERR_FULL:
+        return SFU_ERR_FULL;
+    case HBH_ERR__COUNT:
+        break;
+    }
+    return SFU_ERR_SRTP;
+}
 
 /* room.c */
 sfu__participant_t *sfu__participant_find(const sfu_room_t *room, uint32_t id);

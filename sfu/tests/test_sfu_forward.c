@@ -1,8 +1,8 @@
 /* The SFU core's forwarding, end to end with crafted packets and a fake
  * clock (SRTP profile none): anti-spoofing, audio fan-out, the observer's
  * exactly-once view, per-subscriber extension IDs and transport-wide
- * sequence numbers, keyframe-gated simulcast switches with continuous
- * seq/timestamp/picture ID, keyframe requests while a switch is pending,
+ * sequence numbers, abs-send-time restamped and abs-capture-time kept, keyframe-gated simulcast
+ * switches with continuous seq/timestamp/picture ID, keyframe requests while a switch is pending,
  * and last-N by smoothed audio level. */
 #include "sfu/tests/sfu_test_util.h"
 
@@ -477,6 +477,79 @@ START_TEST(abs_send_time_is_the_forwarding_time)
 }
 END_TEST
 
+/* abs-capture-time, in its 8- and 16-byte forms, reaches the subscriber
+ * byte for byte: under the publisher's ID without an extension map (_i 0),
+ * under the subscriber's own ID with one (_i 1); a map that lacks it drops
+ * it (_i 2). */
+START_TEST(abs_capture_time_is_forwarded_unchanged)
+{
+    enum { PUB_ID = 4, SUB_ID = 12 };
+    t_sink_reset(&sink);
+    sfu_config_t config = sfu_config_default();
+    sfu_room_t *room = t_room(&config, &sink, NULL);
+    t_add(room, 1);
+    t_add(room, 2);
+    sfu_track_config_t t = sfu_track_config_default();
+    t.track_id = 1;
+    t.kind = SFU_KIND_AUDIO;
+    t.layers[0].ssrc = 1001;
+    t.media_pt = 111;
+    t.clock_rate = 48000;
+    t.vp8 = false;
+    t.ext.audio_level = T_EXT_AUDIO_LEVEL;
+    t.ext.abs_capture_time = PUB_ID;
+    ck_assert_int_eq(sfu_declare_track(room, 1, &t), SFU_OK);
+    sfu_subscription_config_t sc = { .ssrc = 777, .first_seq = 1, .has_ext_map = _i > 0 };
+    sc.ext.audio_level = 5;
+    sc.ext.abs_capture_time = _i == 1 ? SUB_ID : 0;
+    ck_assert_int_eq(sfu_subscribe(room, 2, 1, 1, &sc), SFU_OK);
+    uint8_t out_id = _i == 0 ? PUB_ID : SUB_ID;
+
+    /* Given packets stamped with a capture time, then with one and an offset */
+    uint64_t capture_q32 = rtp_ntp_q32_from_us(123456789);
+    uint8_t value[16];
+    ck_assert_uint_eq(rtp_ext_abs_capture_time_write(capture_q32, value), 8);
+    static const uint8_t offset[8] = { 0xff, 0xff, 0xff, 0xfe, 0x80, 0x00, 0x00, 0x00 };
+    memcpy(value + 8, offset, sizeof(offset));
+    for (unsigned form = 0; form < 2; form++) {
+        size_t value_len = form == 0 ? 8 : 16;
+        uint8_t buf[T_MAX_PKT];
+        t_rtp_t r = audio_packet(1, (uint16_t)(1 + form), 40);
+        size_t len = t_build_rtp(&r, buf, sizeof(buf));
+        ck_assert_int_eq(rtp_ext_set(buf, &len, sizeof(buf), PUB_ID, value, value_len), RTP_OK);
+        /* When the SFU forwards it */
+        size_t before = sink.count;
+        ck_assert_int_eq(sfu_input(room, 1, (100 + 20 * form) * T_MS, buf, len), SFU_OK);
+        ck_assert_uint_eq(sink.count, before + 1);
+        /* Then the subscriber reads the same bytes under its ID */
+        const t_captured_t *c = t_sink_back(&sink, 0);
+        rtp_header_t h;
+        rtp_ext_elem_t e;
+        ck_assert_int_eq(rtp_parse(c->bytes, c->len, &h), RTP_OK);
+        if (_i == 2) {
+            ck_assert_int_eq(rtp_ext_find(&h, PUB_ID, &e), RTP_ERR_NOT_FOUND);
+            ck_assert_int_eq(rtp_ext_find(&h, 5, &e), RTP_OK);
+            continue;
+        }
+        if (_i == 1)
+            ck_assert_int_eq(rtp_ext_find(&h, PUB_ID, &e), RTP_ERR_NOT_FOUND);
+        ck_assert_int_eq(rtp_ext_find(&h, out_id, &e), RTP_OK);
+        ck_assert_uint_eq(e.len, value_len);
+        ck_assert_mem_eq(e.value, value, value_len);
+        uint64_t got = 0;
+        bool has_offset = false;
+        int64_t offset_q32 = 0;
+        ck_assert_int_eq(rtp_ext_abs_capture_time_parse(&e, &got, &has_offset, &offset_q32),
+                         RTP_OK);
+        ck_assert_uint_eq(got, capture_q32);
+        ck_assert_uint_eq(rtp_ntp_q32_to_us(got), 123456789);
+        ck_assert(has_offset == (form == 1));
+        ck_assert_int_eq(offset_q32, form == 1 ? -(INT64_C(3) << 31) : 0);
+    }
+    sfu_room_free(room);
+}
+END_TEST
+
 START_TEST(last_n_picks_the_loudest)
 {
     t_sink_reset(&sink);
@@ -707,6 +780,7 @@ Suite *blindfold_test_suite(void)
     tcase_add_test(tc, audio_fans_out_to_every_subscriber);
     tcase_add_test(tc, extension_ids_and_twcc_are_per_subscriber);
     tcase_add_test(tc, abs_send_time_is_the_forwarding_time);
+    tcase_add_loop_test(tc, abs_capture_time_is_forwarded_unchanged, 0, 3);
     suite_add_tcase(s, tc);
     tc = tcase_create("simulcast");
     tcase_add_test(tc, layer_switches_wait_for_keyframe_frame_marking);

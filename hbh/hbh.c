@@ -1,21 +1,22 @@
-/* Hop-by-hop SRTP and SRTCP (RFC 3711) for one participant's transport,
- * over libsrtp2: the AES_CM_128_HMAC_SHA1_80 profile (RFC 3711 sections
- * 4.1.1, 4.2 and 4.3, the key derivation; RFC 5764 section 4.1.2) and
- * AEAD_AES_128_GCM (RFC 7714 sections 8, 9 and 11), plus "none", the
+/* Hop-by-hop SRTP and SRTCP (RFC 3711) for one DTLS-SRTP transport (the
+ * SFU's toward a participant, or a peer's toward the SFU) over libsrtp2:
+ * the AES_CM_128_HMAC_SHA1_80 profile (RFC 3711 sections 4.1.1, 4.2 and
+ * 4.3, the key derivation; RFC 5764 section 4.1.2) and AEAD_AES_128_GCM
+ * (RFC 7714 sections 8, 9 and 11), plus "none", the
  * negative control that passes packets through. Keys come from the
  * DTLS-SRTP keying material of RFC 5764 section 4.2, split by the DTLS
  * role, or as explicit key || salt pairs (RFC 4568 section 6.1).
  *
  * A session is two libsrtp contexts: outbound (ssrc_any_outbound, our
- * write key, protect only) and inbound (ssrc_any_inbound, the peer's write
- * key, unprotect only), so each key encrypts or decrypts, never both.
+ * write key, protect only) and inbound (ssrc_any_inbound, the other side's
+ * write key, unprotect only), so each key encrypts or decrypts, never both.
  * libsrtp keeps per-SSRC state: the rollover counter and the replay
  * windows of RFC 3711 section 3.3.2 (SRTP) and 3.4 (SRTCP). It allocates
  * that state the first time it sees an SSRC, inbound only once a packet of
  * it authenticates. A small table per direction mirrors those SSRCs and
  * caps them at max_streams, so after warm-up (one allocation per SSRC) the
- * packet paths allocate nothing and a participant cannot grow the SFU's
- * memory without bound.
+ * packet paths allocate nothing and the other side cannot grow our memory
+ * without bound.
  *
  * libsrtp 2.x trusts its caller on two points this file checks first: the
  * packet is 32-bit aligned, and there is room for the trailer after it
@@ -25,7 +26,7 @@
  * clear), so malformed input never reaches libsrtp. At creation the
  * trailer lengths libsrtp reports are compared with the profile table that
  * the capacity check relies on. */
-#include "sfu/srtp_session.h"
+#include "hbh/hbh.h"
 
 #include <srtp2/srtp.h>
 
@@ -43,71 +44,71 @@
 /* --- Profile table --------------------------------------------------------- */
 
 typedef struct profile_row {
-    sfu__srtp_profile_info_t info;
+    hbh_profile_info_t info;
     srtp_profile_t libsrtp_profile; /* srtp_profile_reserved for none */
 } profile_row_t;
 
-static const profile_row_t profile_rows[SFU__SRTP_PROFILE_COUNT] = {
-    [SFU__SRTP_NONE] =
+static const profile_row_t profile_rows[HBH_PROFILE_COUNT] = {
+    [HBH_PROFILE_NONE] =
         {
-            .info = { SFU__SRTP_NONE, "none", 0, 0, 0, 0 },
+            .info = { HBH_PROFILE_NONE, "none", 0, 0, 0, 0 },
             .libsrtp_profile = srtp_profile_reserved,
         },
-    [SFU__SRTP_AES_CM_128_HMAC_SHA1_80] =
+    [HBH_PROFILE_AES_CM_128_HMAC_SHA1_80] =
         {
-            .info = { SFU__SRTP_AES_CM_128_HMAC_SHA1_80, "AES_CM_128_HMAC_SHA1_80", 16, 14, 10,
+            .info = { HBH_PROFILE_AES_CM_128_HMAC_SHA1_80, "AES_CM_128_HMAC_SHA1_80", 16, 14, 10,
                       10 + SRTCP_INDEX_LEN },
             .libsrtp_profile = srtp_profile_aes128_cm_sha1_80,
         },
-    [SFU__SRTP_AEAD_AES_128_GCM] =
+    [HBH_PROFILE_AEAD_AES_128_GCM] =
         {
-            .info = { SFU__SRTP_AEAD_AES_128_GCM, "AEAD_AES_128_GCM", 16, 12, 16,
+            .info = { HBH_PROFILE_AEAD_AES_128_GCM, "AEAD_AES_128_GCM", 16, 12, 16,
                       16 + SRTCP_INDEX_LEN },
             .libsrtp_profile = srtp_profile_aead_aes_128_gcm,
         },
 };
 
-static const profile_row_t *profile_row(sfu__srtp_profile_t profile)
+static const profile_row_t *profile_row(hbh_profile_t profile)
 {
-    if ((unsigned)profile >= SFU__SRTP_PROFILE_COUNT) {
+    if ((unsigned)profile >= HBH_PROFILE_COUNT) {
         return NULL;
     }
     return &profile_rows[profile];
 }
 
-const sfu__srtp_profile_info_t *sfu__srtp_profile_info(sfu__srtp_profile_t profile)
+const hbh_profile_info_t *hbh_profile_info(hbh_profile_t profile)
 {
     const profile_row_t *row = profile_row(profile);
     return row ? &row->info : NULL;
 }
 
-sfu_err_t sfu__srtp_profile_from_name(const char *name, sfu__srtp_profile_t *out)
+hbh_err_t hbh_profile_from_name(const char *name, hbh_profile_t *out)
 {
     if (!name || !out) {
-        return SFU_ERR_INVALID_ARG;
+        return HBH_ERR_INVALID_ARG;
     }
-    for (size_t i = 0; i < SFU__SRTP_PROFILE_COUNT; i++) {
+    for (size_t i = 0; i < HBH_PROFILE_COUNT; i++) {
         if (strcmp(name, profile_rows[i].info.name) == 0) {
             *out = profile_rows[i].info.profile;
-            return SFU_OK;
+            return HBH_OK;
         }
     }
-    return SFU_ERR_NOT_FOUND;
+    return HBH_ERR_NOT_FOUND;
 }
 
-size_t sfu__srtp_rtp_overhead(sfu__srtp_profile_t profile)
+size_t hbh_rtp_overhead(hbh_profile_t profile)
 {
     const profile_row_t *row = profile_row(profile);
     return row ? row->info.rtp_overhead : 0;
 }
 
-size_t sfu__srtp_rtcp_overhead(sfu__srtp_profile_t profile)
+size_t hbh_rtcp_overhead(hbh_profile_t profile)
 {
     const profile_row_t *row = profile_row(profile);
     return row ? row->info.rtcp_overhead : 0;
 }
 
-size_t sfu__srtp_material_len(sfu__srtp_profile_t profile)
+size_t hbh_material_len(hbh_profile_t profile)
 {
     const profile_row_t *row = profile_row(profile);
     return row ? 2 * (row->info.key_len + row->info.salt_len) : 0;
@@ -115,19 +116,19 @@ size_t sfu__srtp_material_len(sfu__srtp_profile_t profile)
 
 /* --- Keying material (RFC 5764 section 4.2) ------------------------------ */
 
-sfu_err_t sfu__srtp_material_split(sfu__srtp_profile_t profile, const uint8_t *material, size_t len,
-                                   sfu__srtp_material_t *out)
+hbh_err_t hbh_material_split(hbh_profile_t profile, const uint8_t *material, size_t len,
+                             hbh_material_t *out)
 {
     if (!out) {
-        return SFU_ERR_INVALID_ARG;
+        return HBH_ERR_INVALID_ARG;
     }
     memset(out, 0, sizeof(*out));
     const profile_row_t *row = profile_row(profile);
     if (!material || !row || row->info.key_len == 0) {
-        return SFU_ERR_INVALID_ARG;
+        return HBH_ERR_INVALID_ARG;
     }
-    if (len != sfu__srtp_material_len(profile)) {
-        return SFU_ERR_MALFORMED;
+    if (len != hbh_material_len(profile)) {
+        return HBH_ERR_MALFORMED;
     }
     size_t key_len = row->info.key_len;
     size_t salt_len = row->info.salt_len;
@@ -138,7 +139,7 @@ sfu_err_t sfu__srtp_material_split(sfu__srtp_profile_t profile, const uint8_t *m
     out->server_write_salt = material + 2 * key_len + salt_len;
     out->key_len = key_len;
     out->salt_len = salt_len;
-    return SFU_OK;
+    return HBH_OK;
 }
 
 /* --- libsrtp initialization ---------------------------------------------- */
@@ -162,10 +163,10 @@ static void libsrtp_init_run(void)
     libsrtp_init_status = srtp_init();
 }
 
-static sfu_err_t libsrtp_ready(void)
+static hbh_err_t libsrtp_ready(void)
 {
     call_once(&libsrtp_init_once, libsrtp_init_run);
-    return libsrtp_init_status == srtp_err_status_ok ? SFU_OK : SFU_ERR_SRTP;
+    return libsrtp_init_status == srtp_err_status_ok ? HBH_OK : HBH_ERR_SRTP;
 }
 
 /* --- Sessions -------------------------------------------------------------- */
@@ -177,7 +178,7 @@ typedef struct ssrc_table {
     size_t capacity;
 } ssrc_table_t;
 
-struct sfu__srtp_session {
+struct hbh_session {
     const profile_row_t *row;
     srtp_t outbound; /* NULL for none, or when no outbound key was given */
     srtp_t inbound;
@@ -185,12 +186,12 @@ struct sfu__srtp_session {
     bool has_inbound;
     ssrc_table_t outbound_ssrcs;
     ssrc_table_t inbound_ssrcs;
-    sfu__srtp_counters_t counters;
+    hbh_counters_t counters;
 };
 
-sfu__srtp_config_t sfu__srtp_config_default(sfu__srtp_profile_t profile)
+hbh_config_t hbh_config_default(hbh_profile_t profile)
 {
-    return (sfu__srtp_config_t){
+    return (hbh_config_t){
         .profile = profile,
         .replay_window = 1024,
         .allow_repeat_tx = true,
@@ -198,22 +199,22 @@ sfu__srtp_config_t sfu__srtp_config_default(sfu__srtp_profile_t profile)
     };
 }
 
-static bool config_valid(const sfu__srtp_config_t *config)
+static bool config_valid(const hbh_config_t *config)
 {
     return profile_row(config->profile) != NULL && config->replay_window >= REPLAY_WINDOW_MIN &&
            config->replay_window <= REPLAY_WINDOW_MAX && config->max_streams >= 1 &&
            config->max_streams <= MAX_STREAMS_LIMIT;
 }
 
-static sfu_err_t map_alloc_status(srtp_err_status_t status)
+static hbh_err_t map_alloc_status(srtp_err_status_t status)
 {
-    return status == srtp_err_status_alloc_fail ? SFU_ERR_NO_MEMORY : SFU_ERR_SRTP;
+    return status == srtp_err_status_alloc_fail ? HBH_ERR_NO_MEMORY : HBH_ERR_SRTP;
 }
 
 /* One libsrtp context for one direction, keyed with key || salt.
  * `key_salt` is the caller's scratch copy: libsrtp's policy takes a
  * non-const pointer. */
-static sfu_err_t libsrtp_context_new(const profile_row_t *row, const sfu__srtp_config_t *config,
+static hbh_err_t libsrtp_context_new(const profile_row_t *row, const hbh_config_t *config,
                                      bool outbound, uint8_t *key_salt, srtp_t *out)
 {
     srtp_policy_t policy;
@@ -222,7 +223,7 @@ static sfu_err_t libsrtp_context_new(const profile_row_t *row, const sfu__srtp_c
             srtp_err_status_ok ||
         srtp_crypto_policy_set_from_profile_for_rtcp(&policy.rtcp, row->libsrtp_profile) !=
             srtp_err_status_ok) {
-        return SFU_ERR_SRTP;
+        return HBH_ERR_SRTP;
     }
     policy.ssrc.type = outbound ? ssrc_any_outbound : ssrc_any_inbound;
     policy.key = key_salt;
@@ -243,58 +244,58 @@ static sfu_err_t libsrtp_context_new(const profile_row_t *row, const sfu__srtp_c
         srtp_get_protect_rtcp_trailer_length(ctx, 0, 0, &rtcp_trailer) != srtp_err_status_ok ||
         rtp_trailer != row->info.rtp_overhead || rtcp_trailer != row->info.rtcp_overhead) {
         srtp_dealloc(ctx);
-        return SFU_ERR_SRTP;
+        return HBH_ERR_SRTP;
     }
     *out = ctx;
-    return SFU_OK;
+    return HBH_OK;
 }
 
-static sfu_err_t ssrc_table_init(ssrc_table_t *table, size_t capacity)
+static hbh_err_t ssrc_table_init(ssrc_table_t *table, size_t capacity)
 {
     table->ssrcs = calloc(capacity, sizeof(*table->ssrcs));
     table->count = 0;
     table->capacity = capacity;
-    return table->ssrcs ? SFU_OK : SFU_ERR_NO_MEMORY;
+    return table->ssrcs ? HBH_OK : HBH_ERR_NO_MEMORY;
 }
 
 /* Creates the session; a NULL key leaves that direction out. For a keyed
  * profile the keys are key_len + salt_len bytes each (checked by the
  * callers). */
-static sfu_err_t session_create(const sfu__srtp_config_t *config, const uint8_t *tx_key_salt,
-                                const uint8_t *rx_key_salt, sfu__srtp_session_t **out)
+static hbh_err_t session_create(const hbh_config_t *config, const uint8_t *tx_key_salt,
+                                const uint8_t *rx_key_salt, hbh_session_t **out)
 {
     const profile_row_t *row = profile_row(config->profile);
     bool keyed = row->info.key_len > 0;
     size_t key_salt_len = row->info.key_len + row->info.salt_len;
-    uint8_t scratch[SFU__SRTP_MAX_KEY_LEN + SFU__SRTP_MAX_SALT_LEN];
-    sfu_err_t err = SFU_OK;
+    uint8_t scratch[HBH_MAX_KEY_LEN + HBH_MAX_SALT_LEN];
+    hbh_err_t err = HBH_OK;
 
     if (keyed) {
         err = libsrtp_ready();
-        if (err != SFU_OK) {
+        if (err != HBH_OK) {
             return err;
         }
     }
-    sfu__srtp_session_t *session = calloc(1, sizeof(*session));
+    hbh_session_t *session = calloc(1, sizeof(*session));
     if (!session) {
-        return SFU_ERR_NO_MEMORY;
+        return HBH_ERR_NO_MEMORY;
     }
     session->row = row;
     session->has_outbound = !keyed || tx_key_salt != NULL;
     session->has_inbound = !keyed || rx_key_salt != NULL;
     err = ssrc_table_init(&session->outbound_ssrcs, config->max_streams);
-    if (err != SFU_OK) {
+    if (err != HBH_OK) {
         goto fail;
     }
     err = ssrc_table_init(&session->inbound_ssrcs, config->max_streams);
-    if (err != SFU_OK) {
+    if (err != HBH_OK) {
         goto fail;
     }
     if (keyed && tx_key_salt) {
         memcpy(scratch, tx_key_salt, key_salt_len);
         err = libsrtp_context_new(row, config, true, scratch, &session->outbound);
         explicit_bzero(scratch, sizeof(scratch));
-        if (err != SFU_OK) {
+        if (err != HBH_OK) {
             goto fail;
         }
     }
@@ -302,84 +303,83 @@ static sfu_err_t session_create(const sfu__srtp_config_t *config, const uint8_t 
         memcpy(scratch, rx_key_salt, key_salt_len);
         err = libsrtp_context_new(row, config, false, scratch, &session->inbound);
         explicit_bzero(scratch, sizeof(scratch));
-        if (err != SFU_OK) {
+        if (err != HBH_OK) {
             goto fail;
         }
     }
     *out = session;
-    return SFU_OK;
+    return HBH_OK;
 
 fail:
-    sfu__srtp_session_free(session);
+    hbh_session_free(session);
     return err;
 }
 
-sfu_err_t sfu__srtp_session_new_keys(const sfu__srtp_config_t *config, const uint8_t *tx_key_salt,
-                                     size_t tx_len, const uint8_t *rx_key_salt, size_t rx_len,
-                                     sfu__srtp_session_t **out)
+hbh_err_t hbh_session_new_keys(const hbh_config_t *config, const uint8_t *tx_key_salt,
+                               size_t tx_len, const uint8_t *rx_key_salt, size_t rx_len,
+                               hbh_session_t **out)
 {
     if (!config || !out || !config_valid(config)) {
-        return SFU_ERR_INVALID_ARG;
+        return HBH_ERR_INVALID_ARG;
     }
     /* A pointer without a length or a length without a pointer is a bug
      * in the caller, whatever the profile. */
     if ((tx_key_salt == NULL) != (tx_len == 0) || (rx_key_salt == NULL) != (rx_len == 0)) {
-        return SFU_ERR_INVALID_ARG;
+        return HBH_ERR_INVALID_ARG;
     }
     const profile_row_t *row = profile_row(config->profile);
     size_t key_salt_len = row->info.key_len + row->info.salt_len;
     if (key_salt_len == 0) {
         if (tx_key_salt || rx_key_salt) {
-            return SFU_ERR_INVALID_ARG;
+            return HBH_ERR_INVALID_ARG;
         }
     } else {
         if (!tx_key_salt && !rx_key_salt) {
-            return SFU_ERR_INVALID_ARG;
+            return HBH_ERR_INVALID_ARG;
         }
         if ((tx_key_salt && tx_len != key_salt_len) || (rx_key_salt && rx_len != key_salt_len)) {
-            return SFU_ERR_MALFORMED;
+            return HBH_ERR_MALFORMED;
         }
     }
     return session_create(config, tx_key_salt, rx_key_salt, out);
 }
 
-sfu_err_t sfu__srtp_session_new(const sfu__srtp_config_t *config, sfu__srtp_role_t role,
-                                const uint8_t *material, size_t material_len,
-                                sfu__srtp_session_t **out)
+hbh_err_t hbh_session_new(const hbh_config_t *config, hbh_role_t role, const uint8_t *material,
+                          size_t material_len, hbh_session_t **out)
 {
     if (!config || !out || !config_valid(config)) {
-        return SFU_ERR_INVALID_ARG;
+        return HBH_ERR_INVALID_ARG;
     }
-    if (role != SFU__SRTP_ROLE_CLIENT && role != SFU__SRTP_ROLE_SERVER) {
-        return SFU_ERR_INVALID_ARG;
+    if (role != HBH_ROLE_CLIENT && role != HBH_ROLE_SERVER) {
+        return HBH_ERR_INVALID_ARG;
     }
-    if (config->profile == SFU__SRTP_NONE) {
+    if (config->profile == HBH_PROFILE_NONE) {
         if (material_len != 0) {
-            return SFU_ERR_INVALID_ARG;
+            return HBH_ERR_INVALID_ARG;
         }
         return session_create(config, NULL, NULL, out);
     }
-    sfu__srtp_material_t parts;
-    sfu_err_t err = sfu__srtp_material_split(config->profile, material, material_len, &parts);
-    if (err != SFU_OK) {
+    hbh_material_t parts;
+    hbh_err_t err = hbh_material_split(config->profile, material, material_len, &parts);
+    if (err != HBH_OK) {
         return err;
     }
     /* libsrtp wants each master key followed by its salt; the material
      * keeps the keys and the salts apart. */
-    uint8_t client[SFU__SRTP_MAX_KEY_LEN + SFU__SRTP_MAX_SALT_LEN];
-    uint8_t server[SFU__SRTP_MAX_KEY_LEN + SFU__SRTP_MAX_SALT_LEN];
+    uint8_t client[HBH_MAX_KEY_LEN + HBH_MAX_SALT_LEN];
+    uint8_t server[HBH_MAX_KEY_LEN + HBH_MAX_SALT_LEN];
     memcpy(client, parts.client_write_key, parts.key_len);
     memcpy(client + parts.key_len, parts.client_write_salt, parts.salt_len);
     memcpy(server, parts.server_write_key, parts.key_len);
     memcpy(server + parts.key_len, parts.server_write_salt, parts.salt_len);
-    bool is_client = role == SFU__SRTP_ROLE_CLIENT;
+    bool is_client = role == HBH_ROLE_CLIENT;
     err = session_create(config, is_client ? client : server, is_client ? server : client, out);
     explicit_bzero(client, sizeof(client));
     explicit_bzero(server, sizeof(server));
     return err;
 }
 
-void sfu__srtp_session_free(sfu__srtp_session_t *session)
+void hbh_session_free(hbh_session_t *session)
 {
     if (!session) {
         return;
@@ -396,9 +396,9 @@ void sfu__srtp_session_free(sfu__srtp_session_t *session)
     free(session);
 }
 
-sfu__srtp_profile_t sfu__srtp_session_profile(const sfu__srtp_session_t *session)
+hbh_profile_t hbh_session_profile(const hbh_session_t *session)
 {
-    return session ? session->row->info.profile : SFU__SRTP_NONE;
+    return session ? session->row->info.profile : HBH_PROFILE_NONE;
 }
 
 /* --- SSRC tables ----------------------------------------------------------- */
@@ -433,16 +433,15 @@ static bool ssrc_table_remove(ssrc_table_t *table, uint32_t ssrc)
     return false;
 }
 
-sfu_err_t sfu__srtp_session_remove_ssrc(sfu__srtp_session_t *session,
-                                        sfu__srtp_direction_t direction, uint32_t ssrc)
+hbh_err_t hbh_session_remove_ssrc(hbh_session_t *session, hbh_direction_t direction, uint32_t ssrc)
 {
-    if (!session || (direction != SFU__SRTP_OUTBOUND && direction != SFU__SRTP_INBOUND)) {
-        return SFU_ERR_INVALID_ARG;
+    if (!session || (direction != HBH_OUTBOUND && direction != HBH_INBOUND)) {
+        return HBH_ERR_INVALID_ARG;
     }
-    bool outbound = direction == SFU__SRTP_OUTBOUND;
+    bool outbound = direction == HBH_OUTBOUND;
     ssrc_table_t *table = outbound ? &session->outbound_ssrcs : &session->inbound_ssrcs;
     if (!ssrc_table_remove(table, ssrc)) {
-        return SFU_ERR_UNKNOWN_SSRC;
+        return HBH_ERR_UNKNOWN_SSRC;
     }
     srtp_t ctx = outbound ? session->outbound : session->inbound;
     if (ctx) {
@@ -453,25 +452,23 @@ sfu_err_t sfu__srtp_session_remove_ssrc(sfu__srtp_session_t *session,
         memcpy(&ssrc_be, wire, sizeof(ssrc_be));
         srtp_err_status_t status = srtp_remove_stream(ctx, ssrc_be);
         if (status != srtp_err_status_ok) {
-            return SFU_ERR_SRTP;
+            return HBH_ERR_SRTP;
         }
     }
-    return SFU_OK;
+    return HBH_OK;
 }
 
-size_t sfu__srtp_session_stream_count(const sfu__srtp_session_t *session,
-                                      sfu__srtp_direction_t direction)
+size_t hbh_session_stream_count(const hbh_session_t *session, hbh_direction_t direction)
 {
     if (!session) {
         return 0;
     }
-    return direction == SFU__SRTP_OUTBOUND ? session->outbound_ssrcs.count
-                                           : session->inbound_ssrcs.count;
+    return direction == HBH_OUTBOUND ? session->outbound_ssrcs.count : session->inbound_ssrcs.count;
 }
 
-sfu__srtp_counters_t sfu__srtp_session_counters(const sfu__srtp_session_t *session)
+hbh_counters_t hbh_session_counters(const hbh_session_t *session)
 {
-    sfu__srtp_counters_t none = { 0 };
+    hbh_counters_t none = { 0 };
     return session ? session->counters : none;
 }
 
@@ -485,40 +482,40 @@ static uint32_t read_u32(const uint8_t *p)
 /* Length of the RTP header (RFC 3550 section 5.1 and 5.3.1): the fixed
  * part, the CSRCs and, with X set, the extension block, every field
  * checked against `len`. SRTP leaves exactly this much in clear. */
-static sfu_err_t rtp_header_len(const uint8_t *packet, size_t len, size_t *header_len)
+static hbh_err_t rtp_header_len(const uint8_t *packet, size_t len, size_t *header_len)
 {
     if (len < RTP_FIXED_HEADER_LEN) {
-        return SFU_ERR_TRUNCATED;
+        return HBH_ERR_TRUNCATED;
     }
     if (packet[0] >> 6 != 2) {
-        return SFU_ERR_MALFORMED;
+        return HBH_ERR_MALFORMED;
     }
     size_t hlen = RTP_FIXED_HEADER_LEN + 4u * (packet[0] & 0x0fu);
     if (packet[0] & 0x10u) {
         if (len < hlen + 4) {
-            return SFU_ERR_TRUNCATED;
+            return HBH_ERR_TRUNCATED;
         }
         size_t words = (size_t)packet[hlen + 2] << 8 | packet[hlen + 3];
         hlen += 4 + 4 * words;
     }
     if (len < hlen) {
-        return SFU_ERR_TRUNCATED;
+        return HBH_ERR_TRUNCATED;
     }
     *header_len = hlen;
-    return SFU_OK;
+    return HBH_OK;
 }
 
 /* SRTCP leaves the first 8 bytes in clear: the first RTCP header word and
  * the sender's SSRC, which selects the stream. */
-static sfu_err_t rtcp_header_check(const uint8_t *packet, size_t len)
+static hbh_err_t rtcp_header_check(const uint8_t *packet, size_t len)
 {
     if (len < RTCP_CLEAR_HEADER_LEN) {
-        return SFU_ERR_TRUNCATED;
+        return HBH_ERR_TRUNCATED;
     }
     if (packet[0] >> 6 != 2) {
-        return SFU_ERR_MALFORMED;
+        return HBH_ERR_MALFORMED;
     }
-    return SFU_OK;
+    return HBH_OK;
 }
 
 typedef enum packet_kind {
@@ -530,20 +527,20 @@ typedef enum packet_kind {
  * arguments, the header, and when unprotecting room for the trailer after
  * the header. On success *ssrc is the SSRC that selects libsrtp's stream
  * (RTP: the header's; RTCP: the sender SSRC at offset 4). */
-static sfu_err_t packet_precheck(sfu__srtp_session_t *session, bool outbound, packet_kind_t kind,
+static hbh_err_t packet_precheck(hbh_session_t *session, bool outbound, packet_kind_t kind,
                                  const uint8_t *packet, size_t len, const size_t *out_len,
                                  uint32_t *ssrc)
 {
     if (!session || !packet || !out_len || ((uintptr_t)packet & 3u) != 0 ||
-        len > SFU__SRTP_MAX_PACKET_LEN) {
-        return SFU_ERR_INVALID_ARG;
+        len > HBH_MAX_PACKET_LEN) {
+        return HBH_ERR_INVALID_ARG;
     }
     if (!(outbound ? session->has_outbound : session->has_inbound)) {
-        return SFU_ERR_INVALID_ARG;
+        return HBH_ERR_INVALID_ARG;
     }
     size_t header_len = 0;
     size_t trailer_len = 0;
-    sfu_err_t err;
+    hbh_err_t err;
     if (kind == KIND_RTP) {
         err = rtp_header_len(packet, len, &header_len);
         trailer_len = session->row->info.rtp_overhead;
@@ -552,30 +549,29 @@ static sfu_err_t packet_precheck(sfu__srtp_session_t *session, bool outbound, pa
         header_len = RTCP_CLEAR_HEADER_LEN;
         trailer_len = session->row->info.rtcp_overhead;
     }
-    if (err == SFU_OK && !outbound && len < header_len + trailer_len) {
-        err = SFU_ERR_TRUNCATED;
+    if (err == HBH_OK && !outbound && len < header_len + trailer_len) {
+        err = HBH_ERR_TRUNCATED;
     }
-    if (err != SFU_OK) {
+    if (err != HBH_OK) {
         session->counters.malformed++;
         return err;
     }
     *ssrc = read_u32(packet + (kind == KIND_RTP ? 8 : 4));
-    return SFU_OK;
+    return HBH_OK;
 }
 
 /* Refuses a packet of an SSRC the direction does not track yet once
  * max_streams SSRCs are tracked, before libsrtp would allocate for it. */
-static sfu_err_t stream_admit(sfu__srtp_session_t *session, const ssrc_table_t *table,
-                              uint32_t ssrc)
+static hbh_err_t stream_admit(hbh_session_t *session, const ssrc_table_t *table, uint32_t ssrc)
 {
     if (table->count < table->capacity || ssrc_table_contains(table, ssrc)) {
-        return SFU_OK;
+        return HBH_OK;
     }
     session->counters.stream_limit++;
-    return SFU_ERR_FULL;
+    return HBH_ERR_FULL;
 }
 
-static sfu_err_t count_failure(sfu__srtp_session_t *session, srtp_err_status_t status)
+static hbh_err_t count_failure(hbh_session_t *session, srtp_err_status_t status)
 {
     switch (status) {
     case srtp_err_status_auth_fail:
@@ -586,11 +582,11 @@ static sfu_err_t count_failure(sfu__srtp_session_t *session, srtp_err_status_t s
      * peer on another profile: an authentication failure. */
     case srtp_err_status_cant_check:
         session->counters.auth_failures++;
-        return SFU_ERR_SRTP_AUTH;
+        return HBH_ERR_SRTP_AUTH;
     case srtp_err_status_replay_fail:
     case srtp_err_status_replay_old:
         session->counters.replay_failures++;
-        return SFU_ERR_SRTP_REPLAY;
+        return HBH_ERR_SRTP_REPLAY;
     default:
         session->counters.other_failures++;
         return map_alloc_status(status);
@@ -600,18 +596,18 @@ static sfu_err_t count_failure(sfu__srtp_session_t *session, srtp_err_status_t s
 typedef srtp_err_status_t (*srtp_transform_fn)(srtp_t ctx, void *packet, int *len);
 
 /* Runs one libsrtp transform once the packet passed every check. */
-static sfu_err_t transform(sfu__srtp_session_t *session, bool outbound, srtp_transform_fn fn,
+static hbh_err_t transform(hbh_session_t *session, bool outbound, srtp_transform_fn fn,
                            uint8_t *packet, size_t len, uint32_t ssrc, size_t *out_len)
 {
     ssrc_table_t *table = outbound ? &session->outbound_ssrcs : &session->inbound_ssrcs;
-    sfu_err_t err = stream_admit(session, table, ssrc);
-    if (err != SFU_OK) {
+    hbh_err_t err = stream_admit(session, table, ssrc);
+    if (err != HBH_OK) {
         return err;
     }
     size_t new_len = len;
     srtp_t ctx = outbound ? session->outbound : session->inbound;
     if (ctx) {
-        /* len <= SFU__SRTP_MAX_PACKET_LEN, so it and the result fit an int. */
+        /* len <= HBH_MAX_PACKET_LEN, so it and the result fit an int. */
         int srtp_len = (int)len;
         srtp_err_status_t status = fn(ctx, packet, &srtp_len);
         if (status != srtp_err_status_ok) {
@@ -626,54 +622,52 @@ static sfu_err_t transform(sfu__srtp_session_t *session, bool outbound, srtp_tra
         session->counters.unprotected_packets++;
     }
     *out_len = new_len;
-    return SFU_OK;
+    return HBH_OK;
 }
 
-sfu_err_t sfu__srtp_protect_rtp(sfu__srtp_session_t *session, uint8_t *packet, size_t len,
-                                size_t cap, size_t *out_len)
+hbh_err_t hbh_protect_rtp(hbh_session_t *session, uint8_t *packet, size_t len, size_t cap,
+                          size_t *out_len)
 {
     uint32_t ssrc = 0;
-    sfu_err_t err = packet_precheck(session, true, KIND_RTP, packet, len, out_len, &ssrc);
-    if (err != SFU_OK) {
+    hbh_err_t err = packet_precheck(session, true, KIND_RTP, packet, len, out_len, &ssrc);
+    if (err != HBH_OK) {
         return err;
     }
     if (cap < len + session->row->info.rtp_overhead) {
-        return SFU_ERR_NO_SPACE;
+        return HBH_ERR_NO_SPACE;
     }
     return transform(session, true, srtp_protect, packet, len, ssrc, out_len);
 }
 
-sfu_err_t sfu__srtp_unprotect_rtp(sfu__srtp_session_t *session, uint8_t *packet, size_t len,
-                                  size_t *out_len)
+hbh_err_t hbh_unprotect_rtp(hbh_session_t *session, uint8_t *packet, size_t len, size_t *out_len)
 {
     uint32_t ssrc = 0;
-    sfu_err_t err = packet_precheck(session, false, KIND_RTP, packet, len, out_len, &ssrc);
-    if (err != SFU_OK) {
+    hbh_err_t err = packet_precheck(session, false, KIND_RTP, packet, len, out_len, &ssrc);
+    if (err != HBH_OK) {
         return err;
     }
     return transform(session, false, srtp_unprotect, packet, len, ssrc, out_len);
 }
 
-sfu_err_t sfu__srtp_protect_rtcp(sfu__srtp_session_t *session, uint8_t *packet, size_t len,
-                                 size_t cap, size_t *out_len)
+hbh_err_t hbh_protect_rtcp(hbh_session_t *session, uint8_t *packet, size_t len, size_t cap,
+                           size_t *out_len)
 {
     uint32_t ssrc = 0;
-    sfu_err_t err = packet_precheck(session, true, KIND_RTCP, packet, len, out_len, &ssrc);
-    if (err != SFU_OK) {
+    hbh_err_t err = packet_precheck(session, true, KIND_RTCP, packet, len, out_len, &ssrc);
+    if (err != HBH_OK) {
         return err;
     }
     if (cap < len + session->row->info.rtcp_overhead) {
-        return SFU_ERR_NO_SPACE;
+        return HBH_ERR_NO_SPACE;
     }
     return transform(session, true, srtp_protect_rtcp, packet, len, ssrc, out_len);
 }
 
-sfu_err_t sfu__srtp_unprotect_rtcp(sfu__srtp_session_t *session, uint8_t *packet, size_t len,
-                                   size_t *out_len)
+hbh_err_t hbh_unprotect_rtcp(hbh_session_t *session, uint8_t *packet, size_t len, size_t *out_len)
 {
     uint32_t ssrc = 0;
-    sfu_err_t err = packet_precheck(session, false, KIND_RTCP, packet, len, out_len, &ssrc);
-    if (err != SFU_OK) {
+    hbh_err_t err = packet_precheck(session, false, KIND_RTCP, packet, len, out_len, &ssrc);
+    if (err != HBH_OK) {
         return err;
     }
     return transform(session, false, srtp_unprotect_rtcp, packet, len, ssrc, out_len);
