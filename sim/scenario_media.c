@@ -30,10 +30,12 @@ static const char *const e2ee_keys[] = {
     "ratchet_on_join",
     "key_delivery_delay_ms",
     "previous_key_grace_ms",
+    "test_transform",
 };
 static const char *const scheme_names[] = { "sframe", "insertable-legacy", "none" };
 static const char *const signal_names[] = { "dependency-descriptor", "frame-marking",
                                             "clear-prefix" };
+static const char *const transform_names[] = { "off", "xor-constant", "ctr-reuse", "half-clear" };
 
 #define SUITE_COUNT 5
 
@@ -85,6 +87,26 @@ static bool load_signal(sim__loader_t *ld, const json_t *e2ee, json_t *out,
                          "use \"dependency-descriptor\" or \"frame-marking\"");
 }
 
+/* test_transform (an addition): echoed only when not "off", so scenarios
+ * that do not use it resolve as before. */
+static bool load_test_transform(sim__loader_t *ld, const json_t *e2ee, json_t *out,
+                                sim_scenario_e2ee_t *cfg)
+{
+    int transform;
+    if (!sim__enum(ld, e2ee, out, "test_transform", transform_names, COUNT(transform_names),
+                   SIM_TEST_TRANSFORM_OFF, &transform))
+        return false;
+    cfg->test_transform = (sim_test_transform_t)transform;
+    if (cfg->test_transform == SIM_TEST_TRANSFORM_OFF) {
+        json_object_del(out, "test_transform");
+        return true;
+    }
+    if (cfg->scheme == SIM_E2EE_SFRAME)
+        return true;
+    sim__path_key(ld, "test_transform");
+    return sim__fail(ld, "the test transforms exist for scheme \"sframe\" only");
+}
+
 bool sim__load_e2ee(sim__loader_t *ld, const json_t *root, json_t *resolved)
 {
     sim_scenario_e2ee_t *cfg = &ld->scenario->e2ee;
@@ -105,7 +127,8 @@ bool sim__load_e2ee(sim__loader_t *ld, const json_t *root, json_t *resolved)
          sim__bool(ld, e2ee, out, "rekey_on_leave", true, &cfg->rekey_on_leave) &&
          sim__bool(ld, e2ee, out, "ratchet_on_join", true, &cfg->ratchet_on_join) &&
          sim__number(ld, e2ee, out, "key_delivery_delay_ms", &delay, &cfg->key_delivery_delay_ms) &&
-         sim__number(ld, e2ee, out, "previous_key_grace_ms", &grace, &cfg->previous_key_grace_ms);
+         sim__number(ld, e2ee, out, "previous_key_grace_ms", &grace, &cfg->previous_key_grace_ms) &&
+         load_test_transform(ld, e2ee, out, cfg);
     sim__path_pop(ld, saved);
     return ok;
 }

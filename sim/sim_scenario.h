@@ -34,6 +34,15 @@ typedef enum sim_keyframe_signal {
     SIM_KEYFRAME_SIGNAL_CLEAR_PREFIX,              /* "clear-prefix" */
 } sim_keyframe_signal_t;
 
+/* e2ee.test_transform (an addition): deliberately broken transforms for the
+ * confidentiality oracle's negative controls; scheme sframe only. */
+typedef enum sim_test_transform {
+    SIM_TEST_TRANSFORM_OFF = 0,      /* "off" */
+    SIM_TEST_TRANSFORM_XOR_CONSTANT, /* "xor-constant" */
+    SIM_TEST_TRANSFORM_CTR_REUSE,    /* "ctr-reuse" */
+    SIM_TEST_TRANSFORM_HALF_CLEAR,   /* "half-clear" */
+} sim_test_transform_t;
+
 typedef enum sim_srtp_profile {
     SIM_SRTP_AEAD_AES_128_GCM = 0,    /* "AEAD_AES_128_GCM" */
     SIM_SRTP_AES_CM_128_HMAC_SHA1_80, /* "AES_CM_128_HMAC_SHA1_80" */
@@ -94,6 +103,7 @@ typedef struct sim_scenario_e2ee {
     bool ratchet_on_join;
     double key_delivery_delay_ms;
     double previous_key_grace_ms;
+    sim_test_transform_t test_transform; /* default off */
 } sim_scenario_e2ee_t;
 
 typedef struct sim_scenario_sfu {

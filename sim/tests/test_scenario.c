@@ -155,6 +155,7 @@ START_TEST(defaults_typed)
     ck_assert(scn->e2ee.rekey_on_leave && scn->e2ee.ratchet_on_join);
     ck_assert_double_eq(scn->e2ee.key_delivery_delay_ms, 50);
     ck_assert_double_eq(scn->e2ee.previous_key_grace_ms, 2000);
+    ck_assert_int_eq(scn->e2ee.test_transform, SIM_TEST_TRANSFORM_OFF);
     ck_assert_int_eq(scn->sfu.srtp_profile, SIM_SRTP_AEAD_AES_128_GCM);
     ck_assert(scn->sfu.nack && scn->sfu.upstream_nack && scn->sfu.rtx);
     ck_assert_double_eq(scn->sfu.history_ms, 1000);
@@ -532,6 +533,21 @@ START_TEST(set_number_string_nested)
 }
 END_TEST
 
+/* e2ee.test_transform is an addition: echoed only when set. */
+START_TEST(test_transform_echoed_only_when_set)
+{
+    sim_scenario_t *scn = load_ok(base, NULL, 0);
+    const json_t *e2ee = json_object_get(sim_scenario_resolved_json(scn), "e2ee");
+    ck_assert_ptr_null(json_object_get(e2ee, "test_transform"));
+    sim_scenario_free(scn);
+    const char *sets[] = { "e2ee.test_transform=ctr-reuse" };
+    scn = load_ok(base, sets, 1);
+    ck_assert_int_eq(scn->e2ee.test_transform, SIM_TEST_TRANSFORM_CTR_REUSE);
+    assert_resolved_str(scn, "e2ee/test_transform", "ctr-reuse");
+    sim_scenario_free(scn);
+}
+END_TEST
+
 START_TEST(set_array_index_and_json_values)
 {
     const char *sets[] = { "peers[0].count=8", "peers[1].subscribe=[\"alice\"]", "media.video=null",
@@ -648,6 +664,7 @@ Suite *blindfold_test_suite(void)
     tcase_add_test(set, set_array_index_and_json_values);
     tcase_add_test(set, set_creates_missing_keys);
     tcase_add_test(set, set_later_wins);
+    tcase_add_test(set, test_transform_echoed_only_when_set);
     tcase_add_test(set, builtin_default_takes_sets);
     suite_add_tcase(suite, set);
     return suite;

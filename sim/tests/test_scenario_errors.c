@@ -177,6 +177,13 @@ static const error_case_t cases[] = {
       NULL,
       "t.json: e2ee.keyframe_signal: scheme \"insertable-legacy\" signals keyframes only "
       "through its clear prefix: use \"clear-prefix\"" },
+    { { "e2ee.scheme=none", "e2ee.test_transform=xor-constant" },
+      NULL,
+      "t.json: e2ee.test_transform: the test transforms exist for scheme \"sframe\" only" },
+    { { "e2ee.test_transform=half" },
+      NULL,
+      "t.json: e2ee.test_transform: \"half\" is not one of \"off\", \"xor-constant\", "
+      "\"ctr-reuse\", \"half-clear\" (did you mean \"half-clear\"?)" },
     { { "links.lossy.loss.model=gilbert" },
       NULL,
       "t.json: links.lossy.loss.model: \"gilbert\" is not one of \"none\", \"bernoulli\", "
