@@ -610,8 +610,17 @@ static rtp_err_t pop_video(peer__jitter_buffer_t *jb, uint64_t now_us, uint8_t *
         int64_t end = jb->base;
         size_t size = 0;
         scan_t r = scan_frame(jb, &end, &size);
-        if (r == SCAN_INCOMPLETE)
-            return RTP_ERR_END;
+        if (r == SCAN_INCOMPLETE) {
+            /* A gap inside the frame that is no longer worth waiting for.
+             * With NACK on, poll_nack gives up on it too; without NACK
+             * this is the only place that does. */
+            jb_slot_t *gap = slot_at(jb, end);
+            if (gap->state != SLOT_MISSING || !missing_expired(jb, gap, now_us))
+                return RTP_ERR_END;
+            gap->state = SLOT_LOST;
+            jb->stats.nacks_given_up++;
+            continue;
+        }
         if (r == SCAN_BROKEN) {
             drop_until(jb, end + 1);
             keyframe_needed(jb);
