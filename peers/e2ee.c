@@ -14,8 +14,16 @@
  * A receiver tracks at most two live epochs in `epochs`: the newest and,
  * until its deadline, the previous one. Epochs travel in frames modulo
  * 2^8 (SFrame KID) or 16 (legacy key index); with two live epochs whose
- * residues differ (add_key enforces it) the residue names an epoch. */
+ * residues differ (add_key enforces it) the residue names an epoch.
+ *
+ * The test modes (e2ee.h, peer__e2ee_test_mode_t) are the oracle's negative
+ * controls and live beside the real path: XOR_CONSTANT and HALF_CLEAR
+ * sender and receiver code below, CTR_REUSE through the one-shot AEAD of
+ * sframe/ with a key derived once per KID (sframe_derive_key_salt), since a
+ * sender context cannot be told to repeat a counter. */
 #include "peers/e2ee.h"
+
+#include <openssl/crypto.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +38,12 @@
 #define DEFAULT_HELD_FRAMES 64u
 #define DEFAULT_HELD_BYTES  (4u * 1024u * 1024u)
 #define RATCHET_OUT_MAX     64u
+#define SUITE_KEY_MAX       32u /* Nk of AES-256 */
+#define SUITE_NONCE_MAX     12u
+
+const uint8_t peer__e2ee_xor_pattern[PEER__E2EE_XOR_PATTERN_LEN] = {
+    0x5a, 0xc3, 0x96, 0x3c, 0xa5, 0x0f, 0xf0, 0x69, 0x1e, 0xe1, 0x78, 0x87, 0x2d, 0xd2, 0x4b, 0xb4,
+};
 
 static const char *const result_messages[] = {
 #define PEER__E2EE_MSG(name, msg) msg,
@@ -70,6 +84,23 @@ static bool scheme_valid(peer__e2ee_scheme_t scheme)
 {
     return scheme == PEER__E2EE_SFRAME || scheme == PEER__E2EE_INSERTABLE_LEGACY ||
            scheme == PEER__E2EE_NONE;
+}
+
+static bool test_mode_valid(peer__e2ee_scheme_t scheme, peer__e2ee_test_mode_t mode)
+{
+    if (mode == PEER__E2EE_TEST_OFF) {
+        return true;
+    }
+    return scheme == PEER__E2EE_SFRAME &&
+           (mode == PEER__E2EE_TEST_XOR_CONSTANT || mode == PEER__E2EE_TEST_CTR_REUSE ||
+            mode == PEER__E2EE_TEST_HALF_CLEAR);
+}
+
+static void xor_pattern(const uint8_t *in, size_t len, uint8_t *out)
+{
+    for (size_t i = 0; i < len; i++) {
+        out[i] = (uint8_t)(in[i] ^ peer__e2ee_xor_pattern[i % PEER__E2EE_XOR_PATTERN_LEN]);
+    }
 }
 
 static bool kind_valid(peer__e2ee_kind_t kind)
@@ -198,6 +229,13 @@ struct peer__e2ee_sender {
     sframe_legacy_sender_t *legacy; /* INSERTABLE_LEGACY, from creation */
     bool has_key;
     uint64_t frames;
+    /* Test modes: the counter XOR_CONSTANT writes, and for CTR_REUSE the
+     * current base key and the AEAD key and salt of the current KID. */
+    uint64_t test_ctr;
+    uint8_t base_key[RATCHET_OUT_MAX];
+    size_t base_key_len;
+    uint8_t reuse_key[SUITE_KEY_MAX];
+    uint8_t reuse_salt[SUITE_NONCE_MAX];
 };
 
 peer__e2ee_sender_config_t peer__e2ee_sender_config_default(peer__e2ee_scheme_t scheme)
@@ -209,6 +247,7 @@ peer__e2ee_sender_config_t peer__e2ee_sender_config_default(peer__e2ee_scheme_t 
         .legacy_first_send_count = 0,
         .sender_id = 0,
         .stream = 0,
+        .test_mode = PEER__E2EE_TEST_OFF,
     };
 }
 
@@ -216,7 +255,8 @@ sframe_err_t peer__e2ee_sender_new(const peer__e2ee_sender_config_t *config,
                                    peer__e2ee_sender_t **out)
 {
     if (config == NULL || out == NULL || !scheme_valid(config->scheme) ||
-        config->stream >= PEER__E2EE_MAX_STREAMS) {
+        config->stream >= PEER__E2EE_MAX_STREAMS ||
+        !test_mode_valid(config->scheme, config->test_mode)) {
         return SFRAME_ERR_INVALID_ARG;
     }
     *out = NULL;
@@ -257,7 +297,33 @@ void peer__e2ee_sender_free(peer__e2ee_sender_t *sender)
     }
     sframe_sender_free(sender->sframe);
     sframe_legacy_sender_free(sender->legacy);
+    OPENSSL_cleanse(sender, sizeof(*sender));
     free(sender);
+}
+
+/* CTR_REUSE: the AEAD key and salt of the sender's current KID. */
+static sframe_err_t reuse_derive(peer__e2ee_sender_t *sender)
+{
+    return sframe_derive_key_salt(sender->config.suite, sender->base_key, sender->base_key_len,
+                                  sframe_sender_kid(sender->sframe), sender->reuse_key,
+                                  sender->reuse_salt);
+}
+
+/* The test modes keep the base key (CTR_REUSE derives from it). */
+static sframe_err_t test_mode_keyed(peer__e2ee_sender_t *sender, const uint8_t *base_key,
+                                    size_t base_key_len)
+{
+    sender->test_ctr = 0;
+    if (sender->config.test_mode != PEER__E2EE_TEST_CTR_REUSE) {
+        return SFRAME_OK;
+    }
+    if (base_key_len > sizeof(sender->base_key)) {
+        return SFRAME_ERR_INVALID_ARG;
+    }
+    OPENSSL_cleanse(sender->base_key, sizeof(sender->base_key));
+    memcpy(sender->base_key, base_key, base_key_len);
+    sender->base_key_len = base_key_len;
+    return reuse_derive(sender);
 }
 
 sframe_err_t peer__e2ee_sender_set_key(peer__e2ee_sender_t *sender, uint64_t epoch,
@@ -269,6 +335,10 @@ sframe_err_t peer__e2ee_sender_set_key(peer__e2ee_sender_t *sender, uint64_t epo
     sframe_err_t err = SFRAME_OK;
     switch (sender->config.scheme) {
     case PEER__E2EE_SFRAME: {
+        if (sender->config.test_mode == PEER__E2EE_TEST_CTR_REUSE &&
+            base_key_len > sizeof(sender->base_key)) {
+            return SFRAME_ERR_INVALID_ARG;
+        }
         sframe_sender_config_t sc = sframe_sender_config_default(sender->config.suite);
         sc.ratchet_bits = PEER__E2EE_RATCHET_BITS;
         err = peer__e2ee_kid(sender->config.sender_id, sender->config.stream, epoch, 0, &sc.kid);
@@ -282,6 +352,10 @@ sframe_err_t peer__e2ee_sender_set_key(peer__e2ee_sender_t *sender, uint64_t epo
         }
         sframe_sender_free(sender->sframe);
         sender->sframe = next;
+        err = test_mode_keyed(sender, base_key, base_key_len);
+        if (err != SFRAME_OK) {
+            return err;
+        }
         break;
     }
     case PEER__E2EE_INSERTABLE_LEGACY:
@@ -306,10 +380,105 @@ sframe_err_t peer__e2ee_sender_ratchet(peer__e2ee_sender_t *sender)
     if (!sender->has_key) {
         return SFRAME_ERR_UNKNOWN_KID;
     }
-    if (sender->config.scheme == PEER__E2EE_SFRAME) {
-        return sframe_sender_ratchet(sender->sframe);
+    if (sender->config.scheme != PEER__E2EE_SFRAME) {
+        return sframe_legacy_sender_ratchet(sender->legacy);
     }
-    return sframe_legacy_sender_ratchet(sender->legacy);
+    sframe_err_t err = sframe_sender_ratchet(sender->sframe);
+    if (err != SFRAME_OK) {
+        return err;
+    }
+    sender->test_ctr = 0;
+    if (sender->config.test_mode == PEER__E2EE_TEST_CTR_REUSE) {
+        size_t len = 0;
+        err = peer__e2ee_ratchet_key(PEER__E2EE_SFRAME, sender->config.suite,
+                                     sender->config.legacy_variant, sender->base_key,
+                                     sender->base_key_len, sender->base_key, &len);
+        if (err == SFRAME_OK) {
+            sender->base_key_len = len;
+            err = reuse_derive(sender);
+        }
+    }
+    return err;
+}
+
+/* XOR_CONSTANT: header (KID, own counter), then the XORed frame. */
+static sframe_err_t protect_xor(peer__e2ee_sender_t *sender, const uint8_t *frame, size_t frame_len,
+                                uint8_t *out, size_t cap, size_t *out_len)
+{
+    size_t header_len = 0;
+    sframe_err_t err = sframe_header_encode(sframe_sender_kid(sender->sframe), sender->test_ctr,
+                                            out, cap, &header_len);
+    if (err != SFRAME_OK) {
+        return err;
+    }
+    if (cap - header_len < frame_len) {
+        return SFRAME_ERR_NO_SPACE;
+    }
+    xor_pattern(frame, frame_len, out + header_len);
+    sender->test_ctr++;
+    *out_len = header_len + frame_len;
+    return SFRAME_OK;
+}
+
+/* CTR_REUSE: RFC 9605 encryption with counter 0 every time, so the nonce
+ * is the salt itself (section 4.4.3: salt XOR counter). */
+static sframe_err_t protect_ctr_reuse(peer__e2ee_sender_t *sender, const uint8_t *frame,
+                                      size_t frame_len, uint8_t *out, size_t cap, size_t *out_len)
+{
+    size_t header_len = 0;
+    sframe_err_t err =
+        sframe_header_encode(sframe_sender_kid(sender->sframe), 0, out, cap, &header_len);
+    if (err != SFRAME_OK) {
+        return err;
+    }
+    size_t body_len = 0;
+    err = sframe_aead_encrypt(sender->config.suite, sender->reuse_key, sender->reuse_salt, out,
+                              header_len, frame, frame_len, out + header_len, cap - header_len,
+                              &body_len);
+    if (err == SFRAME_OK) {
+        *out_len = header_len + body_len;
+    }
+    return err;
+}
+
+/* HALF_CLEAR: the real SFrame of the second half, with the first half
+ * inserted in clear right after the header. */
+static sframe_err_t protect_half_clear(peer__e2ee_sender_t *sender, const uint8_t *frame,
+                                       size_t frame_len, uint8_t *out, size_t cap, size_t *out_len)
+{
+    const sframe_suite_info_t *info = sframe_suite_info(sender->config.suite);
+    size_t half = frame_len / 2;
+    size_t header_len = sframe_header_size(sframe_sender_kid(sender->sframe),
+                                           sframe_sender_next_ctr(sender->sframe));
+    if (info == NULL || cap < header_len + frame_len + info->nt) {
+        return SFRAME_ERR_NO_SPACE;
+    }
+    size_t sealed = 0;
+    sframe_err_t err = sframe_sender_protect(sender->sframe, NULL, 0, frame + half,
+                                             frame_len - half, out, cap, &sealed);
+    if (err != SFRAME_OK) {
+        return err;
+    }
+    memmove(out + header_len + half, out + header_len, sealed - header_len);
+    memcpy(out + header_len, frame, half);
+    *out_len = sealed + half;
+    return SFRAME_OK;
+}
+
+static sframe_err_t protect_sframe(peer__e2ee_sender_t *sender, const uint8_t *frame,
+                                   size_t frame_len, uint8_t *out, size_t cap, size_t *out_len)
+{
+    switch (sender->config.test_mode) {
+    case PEER__E2EE_TEST_XOR_CONSTANT:
+        return protect_xor(sender, frame, frame_len, out, cap, out_len);
+    case PEER__E2EE_TEST_CTR_REUSE:
+        return protect_ctr_reuse(sender, frame, frame_len, out, cap, out_len);
+    case PEER__E2EE_TEST_HALF_CLEAR:
+        return protect_half_clear(sender, frame, frame_len, out, cap, out_len);
+    case PEER__E2EE_TEST_OFF:
+        break;
+    }
+    return sframe_sender_protect(sender->sframe, NULL, 0, frame, frame_len, out, cap, out_len);
 }
 
 sframe_err_t peer__e2ee_sender_protect(peer__e2ee_sender_t *sender, const uint8_t *frame,
@@ -335,7 +504,7 @@ sframe_err_t peer__e2ee_sender_protect(peer__e2ee_sender_t *sender, const uint8_
         if (!sender->has_key) {
             return SFRAME_ERR_UNKNOWN_KID;
         }
-        err = sframe_sender_protect(sender->sframe, NULL, 0, frame, frame_len, out, cap, out_len);
+        err = protect_sframe(sender, frame, frame_len, out, cap, out_len);
         break;
     case PEER__E2EE_INSERTABLE_LEGACY: {
         /* The receiver (and the SFU) find the prefix from the P bit, so a
@@ -394,6 +563,10 @@ struct peer__e2ee_receiver {
     held_frame_t *held_head, *held_tail;
     size_t held_bytes;
     peer__e2ee_receiver_stats_t stats;
+    uint64_t last_epoch;
+    /* HALF_CLEAR: the SFrame without its clear half, grown on demand. */
+    uint8_t *scratch;
+    size_t scratch_cap;
 };
 
 /* Outcome of one decrypt attempt; MISSING is internal (no key installed). */
@@ -416,6 +589,7 @@ peer__e2ee_receiver_config_t peer__e2ee_receiver_config_default(peer__e2ee_schem
         .hold_ms = DEFAULT_HOLD_MS,
         .max_held_frames = DEFAULT_HELD_FRAMES,
         .max_held_bytes = DEFAULT_HELD_BYTES,
+        .test_mode = PEER__E2EE_TEST_OFF,
     };
 }
 
@@ -423,7 +597,8 @@ sframe_err_t peer__e2ee_receiver_new(const peer__e2ee_receiver_config_t *config,
                                      peer__e2ee_receiver_t **out)
 {
     if (config == NULL || out == NULL || !scheme_valid(config->scheme) || config->streams == 0 ||
-        config->streams > PEER__E2EE_MAX_STREAMS || config->max_held_frames == 0) {
+        config->streams > PEER__E2EE_MAX_STREAMS || config->max_held_frames == 0 ||
+        !test_mode_valid(config->scheme, config->test_mode)) {
         return SFRAME_ERR_INVALID_ARG;
     }
     *out = NULL;
@@ -437,7 +612,9 @@ sframe_err_t peer__e2ee_receiver_new(const peer__e2ee_receiver_config_t *config,
         sframe_receiver_config_t rc = sframe_receiver_config_default(config->suite);
         /* Two live epochs, plus one being installed before the oldest goes. */
         rc.max_keys = (LIVE_EPOCHS + 1u) * config->streams;
-        rc.replay_window = config->replay_window;
+        /* CTR_REUSE repeats counter 0: only no window at all accepts it. */
+        rc.replay_window =
+            config->test_mode == PEER__E2EE_TEST_CTR_REUSE ? 0 : config->replay_window;
         rc.ratchet_bits = PEER__E2EE_RATCHET_BITS;
         rc.max_ratchet_ahead = config->max_ratchet_ahead;
         err = sframe_receiver_new(&rc, &receiver->sframe);
@@ -470,6 +647,7 @@ void peer__e2ee_receiver_free(peer__e2ee_receiver_t *receiver)
     }
     sframe_receiver_free(receiver->sframe);
     sframe_legacy_receiver_free(receiver->legacy);
+    free(receiver->scratch);
     free(receiver);
 }
 
@@ -670,6 +848,68 @@ static peer__e2ee_result_t map_sframe_err(sframe_err_t err)
     }
 }
 
+/* HALF_CLEAR: header || clear half || ciphertext || tag. The SFrame is
+ * rebuilt without the clear half in the scratch buffer, opened into the
+ * second half of out, and the clear half put in front. */
+static peer__e2ee_result_t unprotect_half_clear(peer__e2ee_receiver_t *receiver,
+                                                const uint8_t *frame, size_t frame_len,
+                                                size_t header_len, uint8_t *out, size_t cap,
+                                                size_t *out_len)
+{
+    const sframe_suite_info_t *info = sframe_suite_info(receiver->config.suite);
+    if (info == NULL || frame_len - header_len < info->nt) {
+        return PEER__E2EE_MALFORMED;
+    }
+    size_t half = (frame_len - header_len - info->nt) / 2;
+    size_t sealed_len = frame_len - half;
+    if (cap < frame_len - header_len - info->nt) {
+        return PEER__E2EE_ERROR;
+    }
+    if (receiver->scratch_cap < sealed_len) {
+        uint8_t *grown = realloc(receiver->scratch, sealed_len);
+        if (grown == NULL) {
+            return PEER__E2EE_ERROR;
+        }
+        receiver->scratch = grown;
+        receiver->scratch_cap = sealed_len;
+    }
+    memcpy(receiver->scratch, frame, header_len);
+    memcpy(receiver->scratch + header_len, frame + header_len + half,
+           frame_len - header_len - half);
+    size_t opened = 0;
+    peer__e2ee_result_t result = map_sframe_err(
+        sframe_receiver_unprotect(receiver->sframe, NULL, 0, receiver->scratch, sealed_len,
+                                  out + half, cap - half, &opened, NULL));
+    if (result == PEER__E2EE_DECRYPTED) {
+        memcpy(out, frame + header_len, half);
+        *out_len = half + opened;
+    }
+    return result;
+}
+
+/* Opens an SFRAME frame whose KID names a live epoch, by test mode. */
+static peer__e2ee_result_t unprotect_sframe(peer__e2ee_receiver_t *receiver, const uint8_t *frame,
+                                            size_t frame_len, size_t header_len, uint8_t *out,
+                                            size_t cap, size_t *out_len)
+{
+    switch (receiver->config.test_mode) {
+    case PEER__E2EE_TEST_XOR_CONSTANT:
+        if (cap < frame_len - header_len) {
+            return PEER__E2EE_ERROR;
+        }
+        xor_pattern(frame + header_len, frame_len - header_len, out);
+        *out_len = frame_len - header_len;
+        return PEER__E2EE_DECRYPTED;
+    case PEER__E2EE_TEST_HALF_CLEAR:
+        return unprotect_half_clear(receiver, frame, frame_len, header_len, out, cap, out_len);
+    case PEER__E2EE_TEST_CTR_REUSE:
+    case PEER__E2EE_TEST_OFF:
+        break;
+    }
+    return map_sframe_err(sframe_receiver_unprotect(receiver->sframe, NULL, 0, frame, frame_len,
+                                                    out, cap, out_len, NULL));
+}
+
 /* One decrypt attempt. ATTEMPT_MISSING: no key for the frame's epoch
  * (residue in *frame_epoch_mod); otherwise *result says what happened. */
 static attempt_t try_decrypt(peer__e2ee_receiver_t *receiver, peer__e2ee_kind_t kind,
@@ -690,11 +930,14 @@ static attempt_t try_decrypt(peer__e2ee_receiver_t *receiver, peer__e2ee_kind_t 
             return ATTEMPT_DONE;
         }
         *frame_epoch_mod = fields.epoch_mod;
-        if (live_by_mod(receiver, fields.epoch_mod) == NULL) {
+        const live_epoch_t *live = live_by_mod(receiver, fields.epoch_mod);
+        if (live == NULL) {
             return ATTEMPT_MISSING;
         }
-        *result = map_sframe_err(sframe_receiver_unprotect(receiver->sframe, NULL, 0, frame,
-                                                           frame_len, out, cap, out_len, NULL));
+        *result = unprotect_sframe(receiver, frame, frame_len, header_len, out, cap, out_len);
+        if (*result == PEER__E2EE_DECRYPTED) {
+            receiver->last_epoch = live->epoch;
+        }
         return ATTEMPT_DONE;
     }
     /* Legacy: the key index is the trailer's last byte. */
@@ -704,11 +947,15 @@ static attempt_t try_decrypt(peer__e2ee_receiver_t *receiver, peer__e2ee_kind_t 
         return ATTEMPT_DONE;
     }
     *frame_epoch_mod = key_index;
-    if (live_by_mod(receiver, key_index) == NULL) {
+    const live_epoch_t *live = live_by_mod(receiver, key_index);
+    if (live == NULL) {
         return ATTEMPT_MISSING;
     }
     *result = map_sframe_err(sframe_legacy_receiver_unprotect(
         receiver->legacy, legacy_codec(kind), frame, frame_len, out, cap, out_len, NULL));
+    if (*result == PEER__E2EE_DECRYPTED) {
+        receiver->last_epoch = live->epoch;
+    }
     return ATTEMPT_DONE;
 }
 
@@ -870,4 +1117,9 @@ peer__e2ee_result_t peer__e2ee_receiver_poll(peer__e2ee_receiver_t *receiver, ui
 peer__e2ee_receiver_stats_t peer__e2ee_receiver_stats(const peer__e2ee_receiver_t *receiver)
 {
     return receiver != NULL ? receiver->stats : (peer__e2ee_receiver_stats_t){ 0 };
+}
+
+uint64_t peer__e2ee_receiver_last_epoch(const peer__e2ee_receiver_t *receiver)
+{
+    return receiver != NULL ? receiver->last_epoch : 0;
 }

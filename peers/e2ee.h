@@ -68,6 +68,31 @@ typedef enum peer__e2ee_scheme {
 /* "sframe", "insertable-legacy", "none"; "unknown" otherwise. */
 const char *peer__e2ee_scheme_name(peer__e2ee_scheme_t scheme);
 
+/* Deliberately broken variants of SFRAME for the confidentiality oracle's
+ * negative controls (peer.h, peer_test_transform_t). Sender and receiver
+ * must agree on the mode; receivers undo each one, so frames still come out
+ * DECRYPTED and only the oracle can tell:
+ *  - XOR_CONSTANT: a normal SFrame header (same KID and counter
+ *    progression), then the frame XORed with peer__e2ee_xor_pattern, no
+ *    tag; receivers check the KID (sender, stream, live epoch) only;
+ *  - CTR_REUSE: real SFrame encryption, but every frame carries counter 0
+ *    (nonce reuse); receivers run without a replay window;
+ *  - HALF_CLEAR: SFrame header, the first floor(n / 2) bytes of the frame in
+ *    clear, then the SFrame ciphertext and tag of the rest (header as AAD);
+ *    receivers reassemble.
+ * Only SFRAME accepts a mode other than OFF. */
+typedef enum peer__e2ee_test_mode {
+    PEER__E2EE_TEST_OFF = 0,
+    PEER__E2EE_TEST_XOR_CONSTANT,
+    PEER__E2EE_TEST_CTR_REUSE,
+    PEER__E2EE_TEST_HALF_CLEAR,
+} peer__e2ee_test_mode_t;
+
+#define PEER__E2EE_XOR_PATTERN_LEN 16u
+/* The constant of XOR_CONSTANT: byte i of the body is XORed with
+ * pattern[i % 16]. */
+extern const uint8_t peer__e2ee_xor_pattern[PEER__E2EE_XOR_PATTERN_LEN];
+
 typedef enum peer__e2ee_kind {
     PEER__E2EE_VIDEO_VP8,
     PEER__E2EE_AUDIO_OPUS,
@@ -152,14 +177,15 @@ typedef struct peer__e2ee_sender_config {
     uint64_t legacy_first_send_count;       /* injected start of the IV count; default 0 */
     uint32_t sender_id;                     /* the peer; default 0 */
     unsigned stream;                        /* KID context, < PEER__E2EE_MAX_STREAMS; default 0 */
+    peer__e2ee_test_mode_t test_mode;       /* SFRAME only; default OFF */
 } peer__e2ee_sender_config_t;
 
 peer__e2ee_sender_config_t peer__e2ee_sender_config_default(peer__e2ee_scheme_t scheme);
 
-/* Errors: SFRAME_ERR_INVALID_ARG (unknown scheme, stream too large),
- * SFRAME_ERR_UNKNOWN_SUITE, SFRAME_ERR_SELF_TEST, SFRAME_ERR_CRYPTO,
- * SFRAME_ERR_NO_MEMORY. A sender of SFRAME or INSERTABLE_LEGACY refuses to
- * protect until a key is set. */
+/* Errors: SFRAME_ERR_INVALID_ARG (unknown scheme, stream too large, a test
+ * mode with a scheme other than SFRAME), SFRAME_ERR_UNKNOWN_SUITE,
+ * SFRAME_ERR_SELF_TEST, SFRAME_ERR_CRYPTO, SFRAME_ERR_NO_MEMORY. A sender of
+ * SFRAME or INSERTABLE_LEGACY refuses to protect until a key is set. */
 sframe_err_t peer__e2ee_sender_new(const peer__e2ee_sender_config_t *config,
                                    peer__e2ee_sender_t **out);
 
@@ -210,10 +236,11 @@ typedef struct peer__e2ee_receiver_config {
     unsigned streams;                       /* SFRAME streams of the sender (1..16); default 4 */
     unsigned replay_window;                 /* SFRAME per-KID window; default 128 */
     unsigned max_ratchet_ahead;             /* SFRAME steps followed forward; default 8 */
-    uint32_t grace_ms;      /* previous epoch kept after a newer one; default 2000 */
-    uint32_t hold_ms;       /* longest wait for a key; default 2000 */
-    size_t max_held_frames; /* default 64 */
-    size_t max_held_bytes;  /* default 4 MiB */
+    uint32_t grace_ms;                /* previous epoch kept after a newer one; default 2000 */
+    uint32_t hold_ms;                 /* longest wait for a key; default 2000 */
+    size_t max_held_frames;           /* default 64 */
+    size_t max_held_bytes;            /* default 4 MiB */
+    peer__e2ee_test_mode_t test_mode; /* SFRAME only; the senders' mode; default OFF */
 } peer__e2ee_receiver_config_t;
 
 peer__e2ee_receiver_config_t peer__e2ee_receiver_config_default(peer__e2ee_scheme_t scheme);
@@ -234,8 +261,8 @@ typedef struct peer__e2ee_receiver_stats {
 } peer__e2ee_receiver_stats_t;
 
 /* Errors: SFRAME_ERR_INVALID_ARG (unknown scheme, streams 0 or above 16,
- * max_held_frames 0), those of sframe_receiver_new and
- * sframe_legacy_receiver_new. */
+ * max_held_frames 0, a test mode with a scheme other than SFRAME), those of
+ * sframe_receiver_new and sframe_legacy_receiver_new. */
 sframe_err_t peer__e2ee_receiver_new(const peer__e2ee_receiver_config_t *config,
                                      peer__e2ee_receiver_t **out);
 
@@ -286,5 +313,9 @@ peer__e2ee_result_t peer__e2ee_receiver_poll(peer__e2ee_receiver_t *receiver, ui
                                              size_t cap, size_t *out_len);
 
 peer__e2ee_receiver_stats_t peer__e2ee_receiver_stats(const peer__e2ee_receiver_t *receiver);
+
+/* The epoch whose key opened the last DECRYPTED frame (from unprotect or
+ * poll); 0 before any and for NONE. */
+uint64_t peer__e2ee_receiver_last_epoch(const peer__e2ee_receiver_t *receiver);
 
 #endif

@@ -4,7 +4,9 @@
  * period, frames held until their key arrives or counted as expired, and a
  * sender's ratchet step followed by receivers (and not undone by a
  * newcomer). Loops run over the cases below: every SFrame suite, legacy
- * insertable streams, and none where the test applies. */
+ * insertable streams, and none where the test applies. And the oracle's
+ * test modes (XOR_CONSTANT, CTR_REUSE, HALF_CLEAR): what they put on the
+ * wire, that their own receivers undo them, and that normal ones do not. */
 #include "peers/e2ee.h"
 
 #include <string.h>
@@ -646,6 +648,145 @@ START_TEST(bad_arguments_and_keyless_senders_are_refused)
 }
 END_TEST
 
+/* --- Test modes (the oracle's negative controls) ------------------------ */
+
+static const peer__e2ee_test_mode_t test_modes[] = {
+    PEER__E2EE_TEST_XOR_CONSTANT,
+    PEER__E2EE_TEST_CTR_REUSE,
+    PEER__E2EE_TEST_HALF_CLEAR,
+};
+#define TEST_MODES (int)(sizeof(test_modes) / sizeof(test_modes[0]))
+
+static peer__e2ee_sender_t *make_test_sender(peer__e2ee_test_mode_t mode, sframe_suite_t suite)
+{
+    peer__e2ee_sender_config_t config = peer__e2ee_sender_config_default(PEER__E2EE_SFRAME);
+    config.suite = suite;
+    config.sender_id = SENDER_ID;
+    config.stream = VIDEO;
+    config.test_mode = mode;
+    peer__e2ee_sender_t *sender = NULL;
+    ck_assert_int_eq(peer__e2ee_sender_new(&config, &sender), SFRAME_OK);
+    ck_assert_int_eq(peer__e2ee_sender_set_key(sender, 1, key_epoch1, 16), SFRAME_OK);
+    return sender;
+}
+
+static peer__e2ee_receiver_t *make_test_receiver(peer__e2ee_test_mode_t mode, sframe_suite_t suite)
+{
+    peer__e2ee_receiver_config_t config = peer__e2ee_receiver_config_default(PEER__E2EE_SFRAME);
+    config.suite = suite;
+    config.sender_id = SENDER_ID;
+    config.test_mode = mode;
+    peer__e2ee_receiver_t *receiver = NULL;
+    ck_assert_int_eq(peer__e2ee_receiver_new(&config, &receiver), SFRAME_OK);
+    ck_assert_int_eq(peer__e2ee_receiver_add_key(receiver, 1, 0, key_epoch1, 16, 0), SFRAME_OK);
+    return receiver;
+}
+
+/* Given a sender and a receiver in one test mode, frames of 1, 2, 3 and
+ * many bytes (and one after a ratchet step) round-trip; the bytes on the
+ * wire are what the mode says; a normal receiver opens none of them but
+ * CTR_REUSE's first frame, and refuses the repeated counter after it. */
+START_TEST(test_modes_round_trip_and_show_their_flaw)
+{
+    peer__e2ee_test_mode_t mode = test_modes[_i];
+    sframe_suite_t suite =
+        _i == 2 ? SFRAME_AES_128_CTR_HMAC_SHA256_80 : SFRAME_AES_128_GCM_SHA256_128;
+    size_t nt = sframe_suite_info(suite)->nt;
+    peer__e2ee_sender_t *sender = make_test_sender(mode, suite);
+    peer__e2ee_receiver_t *receiver = make_test_receiver(mode, suite);
+    peer__e2ee_receiver_t *normal = make_test_receiver(PEER__E2EE_TEST_OFF, suite);
+    static const size_t lens[] = { 1, 2, 3, 700, 1200, 901 };
+    uint8_t frame[FRAME_MAX], out[OUT_MAX], back[OUT_MAX];
+    size_t normal_opened = 0;
+    for (size_t f = 0; f < sizeof lens / sizeof lens[0]; f++) {
+        if (f == 5)
+            ck_assert_int_eq(peer__e2ee_sender_ratchet(sender), SFRAME_OK);
+        size_t len = lens[f];
+        fill_frame(frame, len, f == 0 ? 0x10 : 0x11, (uint32_t)f);
+        size_t out_len = protect(sender, PEER__E2EE_VIDEO_VP8, frame, len, 0, out);
+        sframe_header_t header;
+        size_t header_len = 0;
+        ck_assert_int_eq(sframe_header_decode(out, out_len, &header, &header_len), SFRAME_OK);
+        uint64_t kid = 0;
+        ck_assert_int_eq(peer__e2ee_kid(SENDER_ID, VIDEO, 1, f == 5 ? 1 : 0, &kid), SFRAME_OK);
+        ck_assert_uint_eq(header.kid, kid);
+        switch (mode) {
+        case PEER__E2EE_TEST_XOR_CONSTANT:
+            ck_assert_uint_eq(header.ctr, f == 5 ? 0 : f);
+            ck_assert_uint_eq(out_len, header_len + len);
+            for (size_t i = 0; i < len; i++)
+                ck_assert_uint_eq(out[header_len + i], frame[i] ^ peer__e2ee_xor_pattern[i % 16]);
+            break;
+        case PEER__E2EE_TEST_CTR_REUSE:
+            ck_assert_uint_eq(header.ctr, 0);
+            ck_assert_uint_eq(out_len, header_len + len + nt);
+            break;
+        case PEER__E2EE_TEST_HALF_CLEAR:
+            ck_assert_uint_eq(header.ctr, f == 5 ? 0 : f);
+            ck_assert_uint_eq(out_len, header_len + len + nt);
+            ck_assert_mem_eq(out + header_len, frame, len / 2);
+            break;
+        case PEER__E2EE_TEST_OFF:
+            break;
+        }
+        size_t back_len = 0;
+        ck_assert_int_eq(peer__e2ee_receiver_unprotect(receiver, PEER__E2EE_VIDEO_VP8, out, out_len,
+                                                       f, 0, back, sizeof back, &back_len),
+                         PEER__E2EE_DECRYPTED);
+        ck_assert_uint_eq(back_len, len);
+        ck_assert_mem_eq(back, frame, len);
+        ck_assert_uint_eq(peer__e2ee_receiver_last_epoch(receiver), 1);
+        normal_opened +=
+            peer__e2ee_receiver_unprotect(normal, PEER__E2EE_VIDEO_VP8, out, out_len, f, 0, back,
+                                          sizeof back, &back_len) == PEER__E2EE_DECRYPTED;
+    }
+    /* CTR_REUSE is real SFrame: a normal receiver opens the first frame of
+     * each KID and calls the rest replays. HALF_CLEAR of a 1-byte frame
+     * has nothing in clear: it is a normal SFrame. XOR frames have no tag
+     * (a 1-byte one is too short to hold one). */
+    peer__e2ee_receiver_stats_t stats = peer__e2ee_receiver_stats(normal);
+    switch (mode) {
+    case PEER__E2EE_TEST_CTR_REUSE:
+        ck_assert_uint_eq(normal_opened, 2);
+        ck_assert_uint_eq(stats.replays, 4);
+        break;
+    case PEER__E2EE_TEST_HALF_CLEAR:
+        ck_assert_uint_eq(normal_opened, 1);
+        ck_assert_uint_eq(stats.auth_failures, 5);
+        break;
+    default:
+        ck_assert_uint_eq(normal_opened, 0);
+        ck_assert_uint_eq(stats.auth_failures + stats.malformed, 6);
+        break;
+    }
+    peer__e2ee_sender_free(sender);
+    peer__e2ee_receiver_free(receiver);
+    peer__e2ee_receiver_free(normal);
+}
+END_TEST
+
+START_TEST(test_modes_only_for_sframe)
+{
+    for (int m = 0; m < TEST_MODES; m++) {
+        for (int s = 0; s < 2; s++) {
+            peer__e2ee_scheme_t scheme = s == 0 ? PEER__E2EE_INSERTABLE_LEGACY : PEER__E2EE_NONE;
+            peer__e2ee_sender_config_t sc = peer__e2ee_sender_config_default(scheme);
+            sc.test_mode = test_modes[m];
+            peer__e2ee_sender_t *sender = NULL;
+            ck_assert_int_eq(peer__e2ee_sender_new(&sc, &sender), SFRAME_ERR_INVALID_ARG);
+            peer__e2ee_receiver_config_t rc = peer__e2ee_receiver_config_default(scheme);
+            rc.test_mode = test_modes[m];
+            peer__e2ee_receiver_t *receiver = NULL;
+            ck_assert_int_eq(peer__e2ee_receiver_new(&rc, &receiver), SFRAME_ERR_INVALID_ARG);
+        }
+    }
+    peer__e2ee_sender_config_t sc = peer__e2ee_sender_config_default(PEER__E2EE_SFRAME);
+    sc.test_mode = (peer__e2ee_test_mode_t)9;
+    peer__e2ee_sender_t *sender = NULL;
+    ck_assert_int_eq(peer__e2ee_sender_new(&sc, &sender), SFRAME_ERR_INVALID_ARG);
+}
+END_TEST
+
 Suite *blindfold_test_suite(void)
 {
     Suite *suite = suite_create("peers_e2ee");
@@ -664,6 +805,8 @@ Suite *blindfold_test_suite(void)
                         SCHEME_CASES);
     tcase_add_loop_test(tc, sender_ratchet_is_followed_by_the_receiver, 0, SCHEME_CASES);
     tcase_add_test(tc, bad_arguments_and_keyless_senders_are_refused);
+    tcase_add_loop_test(tc, test_modes_round_trip_and_show_their_flaw, 0, TEST_MODES);
+    tcase_add_test(tc, test_modes_only_for_sframe);
     suite_add_tcase(suite, tc);
     return suite;
 }
