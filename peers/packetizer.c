@@ -7,7 +7,8 @@
  * level), the transport-wide sequence number
  * (draft-holmer-rmcat-transport-wide-cc-extensions-01 section 2), RFC 8843
  * section 15.2 / RFC 8852 section 3 (mid, rid), the AV1 dependency
- * descriptor (av1-rtp-spec appendix A) and frame marking (RFC 9626). The
+ * descriptor (av1-rtp-spec appendix A), frame marking (RFC 9626) and
+ * abs-capture-time (webrtc.org/experiments/rtp-hdrext/abs-capture-time). The
  * wire encoders all live in rtp/; this file only decides what goes where.
  *
  * Every packet is sized in a dry run before anything is written, so a
@@ -68,8 +69,13 @@ rtp_err_t peer__packetizer_init(peer__packetizer_t *p, const peer__packetizer_co
     if (p == NULL || config == NULL || config->payload_type > 127 || config->mtu < MIN_MTU ||
         config->first_picture_id > RTP_VP8_PICTURE_ID_MAX_15)
         return RTP_ERR_INVALID_ARG;
-    const uint8_t ids[] = { config->ext_audio_level, config->ext_twcc, config->ext_mid,
-                            config->ext_rid,         config->ext_dd,   config->ext_frame_marking };
+    const uint8_t ids[] = { config->ext_audio_level,
+                            config->ext_twcc,
+                            config->ext_mid,
+                            config->ext_rid,
+                            config->ext_dd,
+                            config->ext_frame_marking,
+                            config->ext_abs_capture_time };
     for (size_t i = 0; i < sizeof ids; i++) {
         if (ids[i] > 14)
             return RTP_ERR_INVALID_ARG;
@@ -168,6 +174,11 @@ static rtp_err_t build_ext(const peer__packetizer_t *p, const peer__frame_meta_t
     }
     if (c->kind == PEER__MEDIA_VIDEO)
         add_video_ext(p, meta, pos, &w);
+    if (pos->first && meta->has_capture_time && c->ext_abs_capture_time != 0) {
+        uint8_t ntp[8];
+        len = rtp_ext_abs_capture_time_write(meta->capture_ntp_q32, ntp);
+        rtp_ext_writer_add(&w, c->ext_abs_capture_time, ntp, len);
+    }
     if (w.len == 0) {
         *profile = 0;
         *block_len = 0;

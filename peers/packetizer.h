@@ -24,15 +24,18 @@
  *     config either the AV1 dependency descriptor (start/end of frame, frame
  *     number, template id; an L1T1 template structure attached to the first
  *     packet of every keyframe) or frame marking (RFC 9626 short form:
- *     S/E/I/D, D always 0 since every frame is referenced).
+ *     S/E/I/D, D always 0 since every frame is referenced); and
+ *     abs-capture-time (8-byte form: the frame's capture time as NTP
+ *     Q32.32) on the first packet of every frame that has one
+ *     (meta->has_capture_time).
  *
  * Packets are filled greedily: each takes as much of the frame as its MTU
  * leaves after the header, extensions and descriptor. RTX and SRTP are not
  * done here (rtp_rtx_wrap and the sender's SRTP session do them).
  *
  * No allocation: the packetizer is a caller-owned struct; output goes to
- * caller-owned buffers. Errors are rtp/'s codes (the wire layer's), since
- * peers/ has no public error enum yet. */
+ * caller-owned buffers. Errors are rtp/'s codes (the wire layer's); the
+ * peer maps them to peer_err_t at its public boundary. */
 #ifndef BLINDFOLD_PEERS_PACKETIZER_H
 #define BLINDFOLD_PEERS_PACKETIZER_H
 
@@ -57,8 +60,8 @@ typedef enum peer__frame_signal {
 /* Longest mid or rid value (the one-byte form carries 16 bytes at most). */
 #define PEER__MID_RID_MAX 16
 /* Largest extension block one packet gets: audio level 2, twcc 3, mid 17,
- * rid 17, DD 17 (or frame marking 2), padded to 4. */
-#define PEER__EXT_BLOCK_MAX 60
+ * rid 17, DD 17 (or frame marking 2), abs-capture-time 9, padded to 4. */
+#define PEER__EXT_BLOCK_MAX 68
 
 typedef struct peer__packetizer_config {
     peer__media_kind_t kind;
@@ -77,9 +80,10 @@ typedef struct peer__packetizer_config {
     uint8_t ext_rid;
     uint8_t ext_dd;            /* used when signal == PEER__SIGNAL_DD */
     uint8_t ext_frame_marking; /* used when signal == PEER__SIGNAL_FRAME_MARKING */
-    const char *mid;           /* copied at init; NULL or "" = not sent */
-    const char *rid;           /* copied at init; NULL or "" = not sent */
-    uint32_t mid_rid_packets;  /* mid/rid on the first N packets; 0 = every packet */
+    uint8_t ext_abs_capture_time;
+    const char *mid;          /* copied at init; NULL or "" = not sent */
+    const char *rid;          /* copied at init; NULL or "" = not sent */
+    uint32_t mid_rid_packets; /* mid/rid on the first N packets; 0 = every packet */
     /* The peer's transport-wide counter, shared by all its streams: each
      * packet takes *twcc_seq and increments it. NULL = extension not sent. */
     uint16_t *twcc_seq;
@@ -97,6 +101,8 @@ typedef struct peer__frame_meta {
     bool talkspurt_start;     /* audio: first frame after DTX (marker) */
     bool voice;               /* audio: RFC 6464 V flag */
     uint8_t audio_level_dbov; /* audio: 0..127, -dBov */
+    bool has_capture_time;    /* send abs-capture-time on the first packet */
+    uint64_t capture_ntp_q32; /* the capture time, NTP Q32.32 */
 } peer__frame_meta_t;
 
 /* One output buffer: the caller sets data and cap, the packetizer len. */

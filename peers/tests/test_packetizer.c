@@ -1,7 +1,8 @@
 /* The packetizer: VP8 (RFC 7741) and Opus (RFC 7587) packets bounded by the
  * MTU, their header extensions (audio level, TWCC, mid, rid, dependency
- * descriptor, frame marking), and round trips through the depacketizer for
- * random frame sizes, 1-byte frames and frames of exactly one MTU. */
+ * descriptor, frame marking, abs-capture-time), and round trips through the
+ * depacketizer (DD, frame marking and the clear-prefix P bit) for random
+ * frame sizes, 1-byte frames and frames of exactly one MTU. */
 #include "peers/jitter_buffer.h"
 #include "peers/packetizer.h"
 
@@ -17,6 +18,7 @@
 #define EXT_RID   4
 #define EXT_DD    5
 #define EXT_FM    6
+#define EXT_ACT   7
 #define MAX_FRAME (40 * 1024)
 
 typedef struct packets {
@@ -56,6 +58,7 @@ static peer__packetizer_config_t video_config(peer__frame_signal_t signal, uint1
     c.ext_rid = EXT_RID;
     c.ext_dd = EXT_DD;
     c.ext_frame_marking = EXT_FM;
+    c.ext_abs_capture_time = EXT_ACT;
     c.mid = "v0";
     c.rid = "hi";
     c.twcc_seq = twcc;
@@ -121,7 +124,24 @@ static void check_video_packets(const packets_t *pk, const peer__packetizer_conf
         ck_assert_int_eq(rtp_ext_find(&h, EXT_AUDIO, &e), RTP_ERR_NOT_FOUND);
 
         bool first = i == 0, last = i + 1 == pk->count;
-        if (c->signal == PEER__SIGNAL_DD) {
+        /* abs-capture-time on the first packet only, when the frame has one. */
+        if (first && meta->has_capture_time) {
+            uint64_t ntp = 0;
+            bool has_offset = true;
+            int64_t offset = 1;
+            ck_assert_int_eq(rtp_ext_find(&h, EXT_ACT, &e), RTP_OK);
+            ck_assert_int_eq(rtp_ext_abs_capture_time_parse(&e, &ntp, &has_offset, &offset),
+                             RTP_OK);
+            ck_assert_uint_eq(ntp, meta->capture_ntp_q32);
+            ck_assert(!has_offset);
+        } else {
+            ck_assert_int_eq(rtp_ext_find(&h, EXT_ACT, &e), RTP_ERR_NOT_FOUND);
+        }
+        if (c->signal == PEER__SIGNAL_NONE) {
+            /* Clear prefix: nothing but the VP8 descriptor and payload. */
+            ck_assert_int_eq(rtp_ext_find(&h, EXT_DD, &e), RTP_ERR_NOT_FOUND);
+            ck_assert_int_eq(rtp_ext_find(&h, EXT_FM, &e), RTP_ERR_NOT_FOUND);
+        } else if (c->signal == PEER__SIGNAL_DD) {
             ck_assert_int_eq(rtp_ext_find(&h, EXT_FM, &e), RTP_ERR_NOT_FOUND);
             ck_assert_int_eq(rtp_ext_find(&h, EXT_DD, &e), RTP_OK);
             rtp_dd_t dd;
@@ -165,9 +185,9 @@ static void round_trip(peer__frame_signal_t signal)
     static uint8_t frame[MAX_FRAME], out[MAX_FRAME];
     static packets_t pk;
     uint32_t rng = 12345;
-    peer__frame_meta_t probe = { .keyframe = false };
+    peer__frame_meta_t probe = { .keyframe = false, .has_capture_time = true };
     size_t full = one_packet_max(&p, &probe);
-    peer__frame_meta_t key_probe = { .keyframe = true };
+    peer__frame_meta_t key_probe = { .keyframe = true, .has_capture_time = true };
     size_t key_full = one_packet_max(&p, &key_probe);
     /* A keyframe's first packet carries the DD structure: less room. */
     if (signal == PEER__SIGNAL_DD)
@@ -196,6 +216,8 @@ static void round_trip(peer__frame_signal_t signal)
             .keyframe = key,
             .frame_number = (uint16_t)(1000 + n),
             .rtp_timestamp = 90000u * n / 30u,
+            .has_capture_time = n % 6 != 4,
+            .capture_ntp_q32 = rtp_ntp_q32_from_us(1000000ull * n / 30u),
         };
         size_t expect = peer__packetizer_count(&p, &meta, len);
         packets_init(&pk);
@@ -243,6 +265,14 @@ END_TEST
 START_TEST(vp8_round_trip_with_frame_marking)
 {
     round_trip(PEER__SIGNAL_FRAME_MARKING);
+}
+END_TEST
+
+/* Insertable-legacy's clear prefix: no extension signals the frame; the
+ * depacketizer reads the VP8 P bit of the first payload byte. */
+START_TEST(vp8_round_trip_with_clear_prefix)
+{
+    round_trip(PEER__SIGNAL_NONE);
 }
 END_TEST
 
@@ -358,6 +388,9 @@ START_TEST(bad_configs_rejected)
     c = video_config(PEER__SIGNAL_DD, NULL);
     c.mtu = 40;
     ck_assert_int_eq(peer__packetizer_init(&p, &c), RTP_ERR_INVALID_ARG);
+    c = video_config(PEER__SIGNAL_DD, NULL);
+    c.ext_abs_capture_time = EXT_DD;
+    ck_assert_int_eq(peer__packetizer_init(&p, &c), RTP_ERR_INVALID_ARG);
 }
 END_TEST
 
@@ -454,6 +487,7 @@ Suite *blindfold_test_suite(void)
     TCase *tc = tcase_create("packetizer");
     tcase_add_test(tc, vp8_round_trip_with_dd);
     tcase_add_test(tc, vp8_round_trip_with_frame_marking);
+    tcase_add_test(tc, vp8_round_trip_with_clear_prefix);
     tcase_add_test(tc, vp8_tl0picidx_and_tid);
     tcase_add_test(tc, mid_rid_only_on_first_packets);
     tcase_add_test(tc, failure_consumes_nothing);
