@@ -18,14 +18,22 @@
  * scenario's audio) on a 1 kHz tone:
  *  - opus-encode and opus-decode: packets per second (50 make one second
  *    of audio), and opus-plc: concealment of a lost packet.
- * The E2EE transform's share of the per-frame cost comes with the
- * transform.
+ * And the E2EE transform's share of the per-frame cost, at each layer size,
+ * on the same 60 encoded frames:
+ *  - e2ee-sframe-gcm and e2ee-legacy: protect then unprotect of each frame
+ *    (peers/e2ee.h: RFC 9605 AES_128_GCM_SHA256_128, and the Jitsi
+ *    insertable-streams format), in ns per frame, reported against what a
+ *    sender spends on a frame, encode + protect + packetize (the packetizer
+ *    with the peers' default extensions: DD, transport-wide number, mid,
+ *    rid, abs-capture-time): the ratio is the transform's share.
  *
  * Timing: CLOCK_MONOTONIC around passes of 60 frames (50 packets); one
  * warm-up pass, then passes until the time budget, and the best pass
  * counts, which cancels most machine noise. Output follows docs/cli.md
  * "Benchmarks": one JSON object per line; `--quick` runs a few seconds. */
 #include "peers/codec.h"
+#include "peers/e2ee.h"
+#include "peers/packetizer.h"
 #include "peers/source.h"
 
 #include <math.h>
@@ -45,6 +53,9 @@ enum { EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
 #define PI             3.14159265358979323846
 #define TONE_HZ        1000.0
 #define TONE_AMPLITUDE 10362.0
+#define MTU            1200
+#define MAX_PACKETS    512 /* per frame */
+#define E2EE_OVERHEAD  64
 
 typedef struct layer {
     unsigned width, height, max_kbps;
@@ -226,6 +237,162 @@ static bool verify_pass_fn(void *ctx)
     return true;
 }
 
+/* ---- E2EE share ---------------------------------------------------------- */
+
+typedef struct e2ee_case {
+    const vp8_case_t *vp8;
+    peer__e2ee_sender_t *sender;
+    peer__e2ee_receiver_t *receiver;
+    peer__packetizer_t packetizer;
+    uint16_t twcc;
+    uint8_t *protected_frames; /* FRAMES protected frames, for packetize */
+    size_t offsets[FRAMES], lens[FRAMES];
+    uint8_t *plain;
+    uint8_t *packet_bytes;
+    peer__packet_slot_t slots[MAX_PACKETS];
+} e2ee_case_t;
+
+static const uint8_t bench_key[16] = "bench base key!!";
+
+static void e2ee_case_free(e2ee_case_t *e)
+{
+    peer__e2ee_sender_free(e->sender);
+    peer__e2ee_receiver_free(e->receiver);
+    free(e->protected_frames);
+    free(e->plain);
+    free(e->packet_bytes);
+}
+
+static bool e2ee_case_init(e2ee_case_t *e, const vp8_case_t *c, peer__e2ee_scheme_t scheme)
+{
+    memset(e, 0, sizeof *e);
+    e->vp8 = c;
+    peer__e2ee_sender_config_t sc = peer__e2ee_sender_config_default(scheme);
+    sc.sender_id = 1;
+    sc.stream = 1;
+    peer__e2ee_receiver_config_t rc = peer__e2ee_receiver_config_default(scheme);
+    rc.sender_id = 1;
+    if (peer__e2ee_sender_new(&sc, &e->sender) != SFRAME_OK ||
+        peer__e2ee_sender_set_key(e->sender, 1, bench_key, sizeof bench_key) != SFRAME_OK ||
+        peer__e2ee_receiver_new(&rc, &e->receiver) != SFRAME_OK ||
+        peer__e2ee_receiver_add_key(e->receiver, 1, 0, bench_key, sizeof bench_key, 0) != SFRAME_OK)
+        return false;
+    peer__packetizer_config_t pc = peer__packetizer_config_default();
+    pc.ssrc = 0x1234;
+    pc.mtu = MTU;
+    pc.signal = PEER__SIGNAL_DD;
+    pc.ext_twcc = 2;
+    pc.ext_mid = 3;
+    pc.ext_rid = 4;
+    pc.ext_dd = 5;
+    pc.ext_abs_capture_time = 7;
+    pc.mid = "1";
+    pc.rid = "f";
+    pc.twcc_seq = &e->twcc;
+    if (peer__packetizer_init(&e->packetizer, &pc) != RTP_OK)
+        return false;
+    size_t total = 0;
+    for (unsigned n = 0; n < FRAMES; n++)
+        total += c->encoded.lens[n] + E2EE_OVERHEAD;
+    e->protected_frames = malloc(total);
+    e->plain = malloc(MAX_ENCODED);
+    e->packet_bytes = malloc((size_t)MAX_PACKETS * MTU);
+    if (e->protected_frames == NULL || e->plain == NULL || e->packet_bytes == NULL)
+        return false;
+    for (unsigned i = 0; i < MAX_PACKETS; i++)
+        e->slots[i] =
+            (peer__packet_slot_t){ .data = e->packet_bytes + (size_t)i * MTU, .cap = MTU };
+    size_t used = 0;
+    for (unsigned n = 0; n < FRAMES; n++) {
+        e->offsets[n] = used;
+        used += c->encoded.lens[n] + E2EE_OVERHEAD;
+    }
+    return true;
+}
+
+static bool protect_frame(e2ee_case_t *e, unsigned n)
+{
+    const vp8_case_t *c = e->vp8;
+    const uint8_t *frame = c->encoded.bytes + c->encoded.offsets[n];
+    size_t len = c->encoded.lens[n];
+    return peer__e2ee_sender_protect(e->sender, frame, len, PEER__E2EE_VIDEO_VP8,
+                                     peer__vp8_is_keyframe(frame, len), 0x1234, 3000u * n,
+                                     e->protected_frames + e->offsets[n], len + E2EE_OVERHEAD,
+                                     &e->lens[n]) == SFRAME_OK;
+}
+
+static bool protect_pass(void *ctx)
+{
+    e2ee_case_t *e = ctx;
+    for (unsigned n = 0; n < FRAMES; n++)
+        if (!protect_frame(e, n))
+            return false;
+    return true;
+}
+
+/* Protect then unprotect each frame: fresh counters, so no replay. */
+static bool round_trip_pass(void *ctx)
+{
+    e2ee_case_t *e = ctx;
+    for (unsigned n = 0; n < FRAMES; n++) {
+        size_t out_len = 0;
+        if (!protect_frame(e, n) ||
+            peer__e2ee_receiver_unprotect(
+                e->receiver, PEER__E2EE_VIDEO_VP8, e->protected_frames + e->offsets[n], e->lens[n],
+                n, 0, e->plain, MAX_ENCODED, &out_len) != PEER__E2EE_DECRYPTED ||
+            out_len != e->vp8->encoded.lens[n])
+            return false;
+    }
+    return true;
+}
+
+static bool packetize_pass(void *ctx)
+{
+    e2ee_case_t *e = ctx;
+    for (unsigned n = 0; n < FRAMES; n++) {
+        const uint8_t *frame = e->protected_frames + e->offsets[n];
+        peer__frame_meta_t meta = { .keyframe = n == 0,
+                                    .frame_number = (uint16_t)n,
+                                    .rtp_timestamp = 3000u * n,
+                                    .has_capture_time = true,
+                                    .capture_ntp_q32 = (uint64_t)n << 27 };
+        size_t count = 0;
+        if (peer__packetize(&e->packetizer, &meta, frame, e->lens[n], e->slots, MAX_PACKETS,
+                            &count) != RTP_OK)
+            return false;
+    }
+    return true;
+}
+
+/* The transform's protect + unprotect per frame against a sender's encode
+ * + protect + packetize per frame. */
+static bool bench_e2ee(vp8_case_t *c, const char *size, double encode_ns, double budget_ns)
+{
+    static const struct {
+        peer__e2ee_scheme_t scheme;
+        const char *name;
+    } schemes[] = { { PEER__E2EE_SFRAME, "e2ee-sframe-gcm" },
+                    { PEER__E2EE_INSERTABLE_LEGACY, "e2ee-legacy" } };
+    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+        e2ee_case_t e;
+        bool ok = e2ee_case_init(&e, c, schemes[i].scheme);
+        double protect_ns = ok ? best_pass_ns(protect_pass, &e, budget_ns / 4) : -1.0;
+        double packetize_ns = ok ? best_pass_ns(packetize_pass, &e, budget_ns / 4) : -1.0;
+        double round_trip_ns = ok ? best_pass_ns(round_trip_pass, &e, budget_ns / 4) : -1.0;
+        e2ee_case_free(&e);
+        if (protect_ns <= 0.0 || packetize_ns <= 0.0 || round_trip_ns <= 0.0) {
+            fprintf(stderr, "bench_peers: %s failed at %s\n", schemes[i].name, size);
+            return false;
+        }
+        char kase[64];
+        snprintf(kase, sizeof kase, "%s/%s", schemes[i].name, size);
+        print_line_ref(kase, "ns_per_frame", round_trip_ns / FRAMES, "ns",
+                       "encode+protect+packetize",
+                       (encode_ns + protect_ns + packetize_ns) / FRAMES);
+    }
+    return true;
+}
+
 static int bench_layer(const layer_t *layer, double budget_ns)
 {
     vp8_case_t c;
@@ -253,6 +420,8 @@ static int bench_layer(const layer_t *layer, double budget_ns)
     print_line(kase, "frames_per_s", decode_fps, "1/s");
     snprintf(kase, sizeof kase, "clip-verify/%s", size);
     print_line_ref(kase, "frames_per_s", verify_fps, "1/s", "vp8-decode", decode_fps);
+    if (!bench_e2ee(&c, size, encode_ns, budget_ns))
+        goto done;
     code = EXIT_SUCCESS;
 done:
     vp8_case_free(&c);
