@@ -19,6 +19,7 @@ enum {
 int cli__cmd_vectors(int argc, char **argv);
 int cli__cmd_sframe(int argc, char **argv);
 int cli__cmd_check(int argc, char **argv);
+int cli__cmd_run(int argc, char **argv);
 
 /* A decimal number in [0, 2^64 - 1]: one or more ASCII digits and nothing
  * else, so no sign, space, fraction, exponent or hex prefix. Leading zeros

@@ -15,6 +15,7 @@ typedef struct blindfold_cmd {
 
 /* One row per subcommand. The NULL row ends the table. */
 static const blindfold_cmd_t blindfold_cmds[] = {
+    { "run", "run a call through the SFU and check confidentiality and budgets", cli__cmd_run },
     { "vectors", "check an RFC 9605 test-vector file", cli__cmd_vectors },
     { "sframe", "protect or unprotect hex frames with RFC 9605 SFrame", cli__cmd_sframe },
     { "check", "validate a scenario and print it with every default filled in", cli__cmd_check },
