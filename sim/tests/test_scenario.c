@@ -119,7 +119,7 @@ START_TEST(default_json_is_the_builtin_default)
     ck_assert_msg(from_file != NULL, "%s", err);
     ck_assert(
         json_equal(sim_scenario_resolved_json(builtin), sim_scenario_resolved_json(from_file)));
-    ck_assert_uint_eq(builtin->peer_count, 3);
+    ck_assert_uint_eq(builtin->peer_count, 4);
     ck_assert_double_eq(builtin->duration_s, 20.0);
     ck_assert_int_eq(builtin->e2ee.scheme, SIM_E2EE_SFRAME);
     sim_scenario_free(builtin);
@@ -601,7 +601,7 @@ START_TEST(builtin_default_takes_sets)
     const char *sets[] = { "peers[0].count=4" };
     sim_scenario_t *scn = sim_scenario_builtin_default(sets, 1, err, sizeof err);
     ck_assert_msg(scn != NULL, "%s", err);
-    ck_assert_uint_eq(scn->peer_count, 6);
+    ck_assert_uint_eq(scn->peer_count, 7);
     sim_scenario_free(scn);
     const char *bad[] = { "peers[0].uplnk=mild" };
     ck_assert_ptr_null(sim_scenario_builtin_default(bad, 1, err, sizeof err));
