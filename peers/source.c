@@ -18,16 +18,36 @@
  * - the burned-in code on top (code.c).
  * Everything is integer arithmetic, so a frame is bit-exact wherever it is
  * rendered; colours, directions and phases come from a hash of the sender
- * id and the seed. */
+ * id and the seed.
+ *
+ * How it is rendered fast. Every term splits into a part that depends on
+ * the column only and a part that depends on the row only:
+ * - value noise is a bilinear blend of lattice values with smoothstep
+ *   weights (Q8). A column's lattice cell and horizontal weight are the
+ *   same in every row, so they are tabled once per frame; each lattice row
+ *   the picture crosses is hashed and blended horizontally once (a fine
+ *   lattice row serves about ten pixel rows at 640 wide, a grain one four);
+ *   a pixel is then one vertical blend of two tabled values per octave;
+ * - the gradient's phase is a column term plus a row term;
+ * - a disc covers one run of columns per row, found from its centre and
+ *   radius with an integer square root, and is painted over the background.
+ * What is left per pixel is a few 8- and 16-bit operations on contiguous
+ * arrays, which the compiler vectorizes. The picture is rendered in strips
+ * of at most STRIP columns, so the per-column tables are small and fixed (on
+ * the stack) whatever the size; every value is defined per pixel, so the
+ * strips do not show. */
 #include "peers/source.h"
+
+#include <string.h>
 
 #define Q16           65536
 #define DISC_COUNT    3
 #define NOISE_BASE    ((int64_t)1 << 44) /* keeps panned coordinates positive */
-#define GRAIN_PIXELS  4                  /* the grain's lattice, in pixels */
-#define COARSE_SHIFT  12                 /* 4096 units: 16 cells per width */
-#define FINE_SHIFT    10                 /* 1024 units: 64 cells per width */
 #define GRADIENT_STEP 300                /* gradient drift per frame, Q16 of a cycle */
+#define OCTAVE_COUNT  3
+#define STRIP         512 /* columns rendered together: bounds the tables */
+#define LANES         16  /* bytes in an SSE2/NEON vector; divides STRIP */
+#define GRAIN_PIXELS  4   /* the grain's cell, in pixels */
 
 size_t peer__image_i420_size(uint32_t width, uint32_t height)
 {
@@ -79,7 +99,7 @@ static int32_t icos_q15(uint32_t phase)
 }
 
 typedef struct disc {
-    int64_t cx, cy, radius;
+    int64_t cx, cy, radius; /* radius below 2^16: its square fits 32 bits */
     int32_t luma, u, v;
 } disc_t;
 
@@ -137,168 +157,419 @@ static pattern_frame_t pattern_frame(const peer__pattern_config_t *config, uint3
     return pf;
 }
 
-/* Smoothstep of a Q16 fraction: 3t^2 - 2t^3. All operands are
- * non-negative, so the shifts are exact floor divisions. */
-static int64_t fade_q16(int64_t t)
+/* ---- Sampling grids ----------------------------------------------------- */
+
+/* Where the samples of a plane sit, in Q16 units of the frame width: sample
+ * k along either axis is at (((k << scale) + offset) * step) >> 16, with
+ * step the Q16 units of half a luma pixel, times 2^16 (no division per
+ * sample). Luma pixel k (scale 1) sits at half-pixel 2k + 1, its centre;
+ * chroma sample k (scale 2) at 4k + 2, the centre of its 2x2 luma block. */
+typedef struct grid {
+    int64_t step, width;
+    unsigned scale;
+    int64_t offset;
+} grid_t;
+
+static grid_t grid_of(uint32_t width, unsigned scale)
 {
-    return ((t * t) >> 16) * (3 * Q16 - 2 * t) >> 16;
+    return (grid_t){ .step = ((int64_t)Q16 / 2 << 16) / width,
+                     .width = width,
+                     .scale = scale,
+                     .offset = (int64_t)1 << (scale - 1) };
 }
 
-static int64_t lattice(uint64_t key, int64_t i, int64_t j)
+static int64_t grid_position(const grid_t *grid, int64_t k)
 {
-    return (int64_t)(mix64(key ^ ((uint64_t)i * 0x9E3779B97F4A7C15u) ^
-                           ((uint64_t)j * 0xC2B2AE3D27D4EB4Fu)) &
-                     0xFFu);
+    return (((k << grid->scale) + grid->offset) * grid->step) >> 16;
 }
 
-/* Value noise along one row: the lattice row pair and the vertical weight
- * are fixed, and the four corner values are kept while consecutive pixels
- * stay in the same lattice cell (4 to 40 pixels), so most pixels hash
- * nothing. */
-typedef struct noise_row {
+/* The first sample in [0, count] at or after position `at` (0..2^20).
+ * Positions only grow with k: at * width / 2^15 half-pixels is an estimate
+ * within a sample or so (step is rounded down), the loops make it exact. */
+static int64_t grid_first_at(const grid_t *grid, int64_t at, int64_t count)
+{
+    if (at <= 0)
+        return 0;
+    int64_t half_pixels = ((at * grid->width) >> 15) - grid->offset;
+    int64_t k = half_pixels <= 0 ? 0 : half_pixels >> grid->scale;
+    k = k > count ? count : k;
+    while (k > 0 && grid_position(grid, k - 1) >= at)
+        k--;
+    while (k < count && grid_position(grid, k) < at)
+        k++;
+    return k;
+}
+
+/* ---- Discs -------------------------------------------------------------- */
+
+/* floor(sqrt(value)), digit by digit; no branch on the data. */
+static uint32_t isqrt32(uint32_t value)
+{
+    uint32_t root = 0;
+    for (uint32_t bit = (uint32_t)1 << 30; bit != 0; bit >>= 2) {
+        uint32_t trial = root + bit;
+        uint32_t take = value >= trial ? ~0u : 0u;
+        value -= trial & take;
+        root = (root >> 1) + (bit & take);
+    }
+    return root;
+}
+
+/* The samples [*first, *end) of a line at position y that lie inside the
+ * disc, (x - cx)^2 + (y - cy)^2 < r^2: |x - cx| <= isqrt(r^2 - dy^2 - 1). */
+static void disc_span(const disc_t *d, int64_t y, const grid_t *grid, int64_t count, int64_t *first,
+                      int64_t *end)
+{
+    int64_t dy = y - d->cy;
+    if (dy >= d->radius || -dy >= d->radius) {
+        *first = *end = 0;
+        return;
+    }
+    int64_t half = isqrt32((uint32_t)(d->radius * d->radius - dy * dy - 1));
+    *first = grid_first_at(grid, d->cx - half, count);
+    *end = grid_first_at(grid, d->cx + half + 1, count);
+}
+
+/* The part of a disc's span that falls in the strip [strip_first,
+ * strip_first + n), relative to the strip; false if none. */
+static bool disc_strip_span(const disc_t *d, int64_t y, const grid_t *grid, int64_t count,
+                            int64_t strip_first, int64_t n, size_t *first, size_t *end)
+{
+    int64_t lo, hi;
+    disc_span(d, y, grid, count, &lo, &hi);
+    lo = lo < strip_first ? 0 : lo - strip_first;
+    hi = hi > strip_first + n ? n : hi - strip_first;
+    if (lo >= hi)
+        return false;
+    *first = (size_t)lo;
+    *end = (size_t)hi;
+    return true;
+}
+
+/* ---- Value noise -------------------------------------------------------- */
+
+/* Smoothstep of a Q16 fraction, 3t^2 - 2t^3, as a Q8 weight 0..255. All
+ * operands are non-negative, so the shifts are exact floor divisions. */
+static uint32_t fade_q8(uint64_t t)
+{
+    return (uint32_t)((((t * t) >> 16) * (3 * Q16 - 2 * t) >> 16) >> 8);
+}
+
+/* (a * (256 - w) + b * w) / 256, rounded down. The sum lies in 0..65280,
+ * so it is exact mod 2^16: the compiler may use 16-bit lanes. */
+static uint8_t blend_q8(uint8_t a, uint8_t b, uint8_t weight)
+{
+    return (uint8_t)((uint16_t)(a * 256u + (uint32_t)(b - a) * weight) >> 8);
+}
+
+static uint8_t lattice(uint64_t key, uint64_t i, uint64_t j)
+{
+    return (uint8_t)mix64(key ^ (i * 0x9E3779B97F4A7C15u) ^ (j * 0xC2B2AE3D27D4EB4Fu));
+}
+
+/* One octave of value noise over a strip. Lattice coordinates are Q18 of a
+ * cell (CELL_SHIFT), taken mod 2^64, so lattice indices run mod 2^46 and
+ * no size or frame number overflows anything:
+ * - coarse: (x + pan) * 64, a cell of 4096 units, 16 across the width;
+ * - fine: (x + pan) * 256, a cell of 1024 units, 64 across the width;
+ * - grain: pixel centre (k + 1/2) * 2^16 plus pan * width, a cell of 4
+ *   pixels, panning with the rest. */
+#define CELL_SHIFT 18
+#define INDEX_MASK (~(uint64_t)0 >> CELL_SHIFT)
+
+enum { COARSE, FINE, GRAIN };
+
+/* The lattice coordinate of pixel `pixel` at `position` along one axis,
+ * with that axis' pan. */
+static uint64_t noise_units(int octave, int64_t position, int64_t pixel, int64_t pan,
+                            uint32_t width)
+{
+    if (octave == GRAIN)
+        return ((uint64_t)(2 * pixel + 1) << 15) + (uint64_t)pan * width;
+    return (uint64_t)(position + pan) * (octave == COARSE ? 64u : 256u);
+}
+
+/* A strip of n columns spans at most 64 + 2 fine cells and n / 4 + 2 grain
+ * cells: STRIP + 2 bounds the lattice columns of every octave. */
+typedef struct octave {
     uint64_t key;
-    int shift;
-    int64_t j, fy;
-    int64_t cell_i; /* -1: no corners cached yet */
-    int64_t top_left, top_right, bottom_left, bottom_right;
-} noise_row_t;
+    int kind;              /* COARSE, FINE or GRAIN */
+    uint64_t first_cell;   /* lattice column of the strip's first pixel */
+    uint32_t corners;      /* lattice columns the strip needs, from first_cell */
+    uint8_t weight[STRIP]; /* each column's horizontal weight, Q8 */
+    /* Cell c (from first_cell) covers columns run[c] .. run[c + 1] - 1. */
+    uint16_t run[STRIP + 2];
+    /* The grain's cells are exactly GRAIN_PIXELS columns: column k lies in
+     * cell (k + head) / GRAIN_PIXELS, with weight group_weight[(k + head) %
+     * GRAIN_PIXELS]. */
+    unsigned head;
+    uint8_t group_weight[GRAIN_PIXELS];
+    bool rows_valid;
+    uint64_t upper_row; /* the lattice row blended into rows[upper] */
+    unsigned upper;
+    /* Lattice rows j and j + 1 blended horizontally, column k at head + k. */
+    uint8_t rows[2][STRIP + GRAIN_PIXELS];
+} octave_t;
 
-static noise_row_t noise_row(uint64_t key, int shift, int64_t y)
+static uint32_t octave_weight(uint64_t units)
 {
-    int64_t frac = (y & ((1 << shift) - 1)) << (16 - shift);
-    return (noise_row_t){
-        .key = key, .shift = shift, .j = y >> shift, .fy = fade_q16(frac), .cell_i = -1
-    };
+    return fade_q8((units >> (CELL_SHIFT - 16)) & 0xFFFFu);
 }
 
-/* Value noise 0..255 at x (non-negative) on the row. */
-static int32_t noise_at(noise_row_t *row, int64_t x)
+/* Tables the columns [first, first + n) of a strip along `grid`; the padding
+ * up to `padded` repeats the last column. */
+static void octave_columns(octave_t *o, const grid_t *grid, int64_t first, size_t n, size_t padded,
+                           int64_t pan, uint32_t width)
 {
-    int64_t i = x >> row->shift;
-    if (i != row->cell_i) {
-        /* Stepping right by one cell, the old right corners are the new left. */
-        bool next = i == row->cell_i + 1;
-        row->top_left = next ? row->top_right : lattice(row->key, i, row->j);
-        row->bottom_left = next ? row->bottom_right : lattice(row->key, i, row->j + 1);
-        row->top_right = lattice(row->key, i + 1, row->j);
-        row->bottom_right = lattice(row->key, i + 1, row->j + 1);
-        row->cell_i = i;
+    uint32_t next_cell = 0;
+    for (size_t k = 0; k < padded; k++) {
+        int64_t pixel = first + (int64_t)(k < n ? k : n - 1);
+        uint64_t units = noise_units(o->kind, grid_position(grid, pixel), pixel, pan, width);
+        if (k == 0)
+            o->first_cell = units >> CELL_SHIFT;
+        uint64_t cell = ((units >> CELL_SHIFT) - o->first_cell) & INDEX_MASK;
+        while (next_cell <= cell)
+            o->run[next_cell++] = (uint16_t)k;
+        o->weight[k] = (uint8_t)octave_weight(units);
     }
-    int64_t fx = fade_q16((x & ((1 << row->shift) - 1)) << (16 - row->shift));
-    int64_t top = row->top_left * (Q16 - fx) + row->top_right * fx;
-    int64_t bottom = row->bottom_left * (Q16 - fx) + row->bottom_right * fx;
-    return (int32_t)(((top >> 16) * (Q16 - row->fy) + (bottom >> 16) * row->fy) >> 16);
-}
-
-static const disc_t *disc_at(const pattern_frame_t *pf, int64_t x, int64_t y)
-{
-    /* The last disc is drawn on top. */
-    for (int k = DISC_COUNT - 1; k >= 0; k--) {
-        const disc_t *d = &pf->discs[k];
-        int64_t dx = x - d->cx, dy = y - d->cy;
-        if (dx >= d->radius || -dx >= d->radius || dy >= d->radius || -dy >= d->radius)
-            continue;
-        if (dx * dx + dy * dy < d->radius * d->radius)
-            return d;
+    o->run[next_cell] = (uint16_t)padded;
+    o->corners = next_cell + 1u;
+    o->head = 0;
+    if (o->kind == GRAIN) {
+        /* The first cell holds run[1] columns, GRAIN_PIXELS or fewer (or
+         * the whole strip, when it is narrower). Whole cells cover the
+         * padding too. */
+        o->head = o->run[1] < GRAIN_PIXELS ? GRAIN_PIXELS - o->run[1] : 0;
+        for (unsigned k = 0; k < GRAIN_PIXELS; k++)
+            o->group_weight[(k + o->head) % GRAIN_PIXELS] = o->weight[k];
+        o->corners = (uint32_t)((padded + o->head + GRAIN_PIXELS - 1u) / GRAIN_PIXELS) + 1u;
     }
-    return NULL;
+    o->rows_valid = false;
 }
 
-/* Triangle wave of the drifting diagonal gradient, 0..32768. */
-static int32_t gradient(const pattern_frame_t *pf, int64_t x, int64_t y)
+/* Lattice row j, blended horizontally: a cell at a time, with its corners
+ * in registers. */
+static void octave_blend_row(const octave_t *o, uint64_t j, uint8_t *restrict row)
 {
-    /* The bias is a multiple of 2^31: positive operand, same phase mod 2^16. */
-    int64_t along = (x * pf->grad_a + y * pf->grad_b + ((int64_t)1 << 46)) >> 15;
-    uint32_t phase = (uint32_t)(along + pf->grad_phase) & 0xFFFFu;
-    return phase < 32768u ? (int32_t)phase : (int32_t)(Q16 - phase);
+    uint8_t corner[STRIP + 2];
+    for (uint32_t c = 0; c < o->corners; c++)
+        corner[c] = lattice(o->key, (o->first_cell + c) & INDEX_MASK, j);
+    if (o->kind == GRAIN) {
+        for (uint32_t c = 0; c + 1u < o->corners; c++)
+            for (unsigned r = 0; r < GRAIN_PIXELS; r++)
+                row[c * GRAIN_PIXELS + r] = blend_q8(corner[c], corner[c + 1], o->group_weight[r]);
+        return;
+    }
+    const uint8_t *weight = o->weight;
+    for (uint32_t c = 0; c + 1u < o->corners; c++) {
+        uint8_t left = corner[c], right = corner[c + 1];
+        for (size_t k = o->run[c]; k < o->run[c + 1]; k++)
+            row[k] = blend_q8(left, right, weight[k]);
+    }
 }
 
-static uint8_t clamp_u8(int32_t value)
+/* Brings the two lattice rows around a pixel row (lattice coordinate
+ * `units`) into the cache, keeping the lower one when the picture steps
+ * down a lattice row, and returns the vertical weight, Q8. */
+static uint32_t octave_seek_row(octave_t *o, uint64_t units)
+{
+    uint64_t j = units >> CELL_SHIFT;
+    if (!o->rows_valid || j != o->upper_row) {
+        if (o->rows_valid && j == ((o->upper_row + 1) & INDEX_MASK)) {
+            o->upper ^= 1u;
+        } else {
+            o->upper = 0;
+            octave_blend_row(o, j, o->rows[0]);
+        }
+        octave_blend_row(o, (j + 1) & INDEX_MASK, o->rows[o->upper ^ 1u]);
+        o->upper_row = j;
+        o->rows_valid = true;
+    }
+    return octave_weight(units);
+}
+
+/* ---- Gradient ----------------------------------------------------------- */
+
+/* The gradient's phase is ((x * a + y * b) >> 15) + drift, mod 2^16, taken
+ * as a column term plus a row term (each floored on its own). The
+ * products are mod 2^64, which keeps the low 16 bits of the floor exact. */
+static uint16_t gradient_term(int64_t position, int32_t direction)
+{
+    return (uint16_t)(((uint64_t)position * (uint64_t)(int64_t)direction) >> 15);
+}
+
+/* The triangle wave of a gradient phase (mod 2^16), 0..255: phase / 128
+ * on the rising half, its mirror 511 - phase / 128 on the falling half
+ * (the low 8 bits inverted), in 16-bit operations only. */
+static uint8_t gradient_fold(uint16_t phase)
+{
+    uint16_t falling = (uint16_t)(0u - (phase >> 15u));
+    return (uint8_t)((phase >> 7u) ^ falling);
+}
+
+static uint8_t clamp_u8(int16_t value)
 {
     return (uint8_t)(value < 0 ? 0 : value > 255 ? 255 : value);
 }
 
-typedef struct luma_row {
-    int64_t y;
-    int64_t width;
-    noise_row_t fine, coarse, grain;
-} luma_row_t;
-
-/* The grain's coordinate: Q16 units of GRAIN_PIXELS pixels. */
-static int64_t grain_position(int64_t panned_q16, int64_t width)
+/* Loops over a strip's columns run over whole groups of LANES (the padding
+ * repeats the last column or is thrown away), so that the compiler
+ * vectorizes them without a scalar tail. */
+static size_t padded_count(size_t n)
 {
-    return panned_q16 * width / GRAIN_PIXELS;
+    return (n + LANES - 1u) & ~(size_t)(LANES - 1u);
 }
 
-static uint8_t pattern_luma(const pattern_frame_t *pf, luma_row_t *row, int64_t x)
-{
-    int32_t fine = noise_at(&row->fine, x + pf->pan_x) - 128;
-    int32_t grain = noise_at(&row->grain, grain_position(x + pf->pan_x, row->width)) - 128;
-    const disc_t *d = disc_at(pf, x, row->y);
-    if (d)
-        return clamp_u8(d->luma + fine / 4 + grain / 8);
-    int32_t coarse = noise_at(&row->coarse, x + pf->pan_x) - 128;
-    int32_t base = 50 + gradient(pf, x, row->y) * 140 / 32768;
-    return clamp_u8(base + coarse * 3 / 8 + fine / 8 + grain / 4);
-}
+/* ---- Luma --------------------------------------------------------------- */
 
-static void pattern_chroma(const pattern_frame_t *pf, int64_t x, int64_t y, uint8_t *u, uint8_t *v)
+/* A luma strip: the tables of its columns, then row by row the background
+ * (gradient + coarse * 3/8 + fine / 8 + grain / 4) and the discs over it
+ * (disc luma + fine / 4 + grain / 8), noise centred on 128. */
+typedef struct luma_strip {
+    int64_t first; /* the strip's first column */
+    size_t n, padded;
+    octave_t octaves[OCTAVE_COUNT];
+    uint16_t gradient[STRIP];
+    uint8_t luma[STRIP];         /* the current row */
+    uint8_t disc_texture[STRIP]; /* (2 fine + grain) / 8 of the current row */
+} luma_strip_t;
+
+static void luma_strip_columns(luma_strip_t *ls, const pattern_frame_t *pf, const grid_t *grid,
+                               uint32_t width)
 {
-    const disc_t *d = disc_at(pf, x, y);
-    if (d) {
-        *u = (uint8_t)d->u;
-        *v = (uint8_t)d->v;
-        return;
+    for (size_t k = 0; k < ls->padded; k++) {
+        int64_t x = grid_position(grid, ls->first + (int64_t)(k < ls->n ? k : ls->n - 1));
+        ls->gradient[k] = gradient_term(x, pf->grad_a);
     }
-    int32_t g = gradient(pf, x, y) - 16384;
-    *u = clamp_u8(128 + pf->tint_u + g * 24 / 32768);
-    *v = clamp_u8(128 + pf->tint_v - g * 16 / 32768);
+    for (int o = 0; o < OCTAVE_COUNT; o++)
+        octave_columns(&ls->octaves[o], grid, ls->first, ls->n, ls->padded, pf->pan_x, width);
 }
 
-/* Q16 units per half luma pixel, times 2^16: positions are then
- * ((2i + 1) * step) >> 16 without a division per pixel. */
-static int64_t half_pixel_step(uint32_t width)
+/* The background of one row of a strip, from the two cached lattice rows of
+ * each octave (`rows`: coarse, fine, grain, upper then lower), their
+ * vertical weights and the gradient's column terms. The texture the discs
+ * take goes to `disc_texture`. */
+static void luma_row_background(const uint8_t *const rows[2 * OCTAVE_COUNT],
+                                const uint8_t weights[OCTAVE_COUNT],
+                                const uint16_t *restrict gradient, uint32_t row_phase,
+                                uint8_t *restrict luma, uint8_t *restrict disc_texture,
+                                size_t padded)
 {
-    return ((int64_t)Q16 / 2 << 16) / width;
+    const uint8_t *restrict c0 = rows[0], *restrict c1 = rows[1];
+    const uint8_t *restrict f0 = rows[2], *restrict f1 = rows[3];
+    const uint8_t *restrict g0 = rows[4], *restrict g1 = rows[5];
+    uint8_t wc = weights[COARSE], wf = weights[FINE], wg = weights[GRAIN];
+    /* The narrow types tell the compiler that 16-bit lanes hold every
+     * intermediate value. */
+    for (size_t k = 0; k < padded; k++) {
+        uint8_t c = blend_q8(c0[k], c1[k], wc);
+        uint8_t f = blend_q8(f0[k], f1[k], wf);
+        uint8_t g = blend_q8(g0[k], g1[k], wg);
+        uint8_t wave = gradient_fold((uint16_t)(gradient[k] + row_phase));
+        /* 50..189; the noise sum is centred on 96. */
+        uint16_t base = (uint16_t)(50u + (((uint16_t)(wave * 140u)) >> 8));
+        uint16_t noise = (uint16_t)((3u * c + f + 2u * g) >> 3);
+        luma[k] = clamp_u8((int16_t)(base + noise - 96));
+        disc_texture[k] = (uint8_t)((2u * f + g) >> 3);
+    }
 }
 
-/* The centre of luma pixel i (chroma sample i/2 sits at luma 2i + 1, the
- * centre of its 2x2 block), in Q16 units of the frame width. */
-static int64_t position_q16(int64_t half_pixels, int64_t step)
+static void luma_strip_discs(luma_strip_t *ls, const pattern_frame_t *pf, int64_t y,
+                             const grid_t *grid, int64_t width)
 {
-    return (half_pixels * step) >> 16;
+    /* In order, so the last disc is drawn on top. */
+    for (int d = 0; d < DISC_COUNT; d++) {
+        size_t lo, hi;
+        if (!disc_strip_span(&pf->discs[d], y, grid, width, ls->first, (int64_t)ls->n, &lo, &hi))
+            continue;
+        for (size_t k = lo; k < hi; k++)
+            ls->luma[k] = clamp_u8((int16_t)(pf->discs[d].luma + ls->disc_texture[k] - 48));
+    }
+}
+
+static void luma_strip_row(luma_strip_t *ls, const pattern_frame_t *pf, const grid_t *grid,
+                           uint32_t width, uint32_t row, uint8_t *line)
+{
+    int64_t y = grid_position(grid, row);
+    uint8_t weights[OCTAVE_COUNT];
+    const uint8_t *rows[2 * OCTAVE_COUNT];
+    for (int o = 0; o < OCTAVE_COUNT; o++) {
+        octave_t *octave = &ls->octaves[o];
+        uint64_t units = noise_units(o, y, row, pf->pan_y, width);
+        weights[o] = (uint8_t)octave_seek_row(octave, units);
+        rows[2 * o] = octave->rows[octave->upper] + octave->head;
+        rows[2 * o + 1] = octave->rows[octave->upper ^ 1u] + octave->head;
+    }
+    uint32_t row_phase = gradient_term(y, pf->grad_b) + pf->grad_phase;
+    /* padded_count() here rather than ls->padded: the compiler then sees a
+     * multiple of LANES and vectorizes without a scalar tail. */
+    luma_row_background(rows, weights, ls->gradient, row_phase, ls->luma, ls->disc_texture,
+                        padded_count(ls->n));
+    luma_strip_discs(ls, pf, y, grid, width);
+    memcpy(line, ls->luma, ls->n);
 }
 
 static void render_luma(const pattern_frame_t *pf, const peer__image_t *out)
 {
-    int64_t step = half_pixel_step(out->width);
-    for (uint32_t row = 0; row < out->height; row++) {
-        uint8_t *line = out->planes[0] + (size_t)row * out->strides[0];
-        int64_t y = position_q16(2 * (int64_t)row + 1, step);
-        luma_row_t lr = {
-            .y = y,
-            .width = out->width,
-            .grain = noise_row(pf->key ^ 0x6A, 16, grain_position(y + pf->pan_y, out->width)),
-            .fine = noise_row(pf->key ^ 0xF1, FINE_SHIFT, y + pf->pan_y),
-            .coarse = noise_row(pf->key ^ 0xC0, COARSE_SHIFT, y + pf->pan_y),
-        };
-        for (uint32_t col = 0; col < out->width; col++)
-            line[col] = pattern_luma(pf, &lr, position_q16(2 * (int64_t)col + 1, step));
+    luma_strip_t ls;
+    ls.octaves[COARSE].key = pf->key ^ 0xC0;
+    ls.octaves[FINE].key = pf->key ^ 0xF1;
+    ls.octaves[GRAIN].key = pf->key ^ 0x6A;
+    for (int o = 0; o < OCTAVE_COUNT; o++)
+        ls.octaves[o].kind = o;
+    grid_t grid = grid_of(out->width, 1);
+    for (ls.first = 0; ls.first < out->width; ls.first += STRIP) {
+        ls.n = out->width - ls.first < STRIP ? (size_t)(out->width - ls.first) : STRIP;
+        ls.padded = padded_count(ls.n);
+        luma_strip_columns(&ls, pf, &grid, out->width);
+        for (uint32_t row = 0; row < out->height; row++)
+            luma_strip_row(&ls, pf, &grid, out->width, row,
+                           out->planes[0] + (size_t)row * out->strides[0] + ls.first);
     }
 }
 
-/* Chroma sample (i, j) sits at the centre of its 2x2 luma block. */
+/* ---- Chroma ------------------------------------------------------------- */
+
+/* Chroma follows the gradient, tinted: u = 128 + tint -12..+11 and
+ * v = 128 + tint +8..-7 with the wave. It carries no texture. */
+static void chroma_row_background(const uint16_t *restrict gradient, uint32_t row_phase,
+                                  int32_t tint_u, int32_t tint_v, uint8_t *restrict u,
+                                  uint8_t *restrict v, size_t padded)
+{
+    for (size_t k = 0; k < padded; k++) {
+        uint32_t wave = gradient_fold((uint16_t)(gradient[k] + row_phase));
+        u[k] = (uint8_t)(116 + tint_u + (int32_t)((wave * 24u) >> 8));
+        v[k] = (uint8_t)(136 + tint_v - (int32_t)((wave * 16u) >> 8));
+    }
+}
+
+/* Chroma: the gradient, and the discs' colours over it. */
 static void render_chroma(const pattern_frame_t *pf, const peer__image_t *out)
 {
     uint32_t cw = (out->width + 1u) / 2u, ch = (out->height + 1u) / 2u;
-    int64_t step = half_pixel_step(out->width);
-    for (uint32_t row = 0; row < ch; row++) {
-        uint8_t *u_line = out->planes[1] + (size_t)row * out->strides[1];
-        uint8_t *v_line = out->planes[2] + (size_t)row * out->strides[2];
-        int64_t y = position_q16(4 * (int64_t)row + 2, step);
-        for (uint32_t col = 0; col < cw; col++) {
-            int64_t x = position_q16(4 * (int64_t)col + 2, step);
-            pattern_chroma(pf, x, y, &u_line[col], &v_line[col]);
+    grid_t grid = grid_of(out->width, 2);
+    uint16_t gradient[STRIP];
+    uint8_t u[STRIP], v[STRIP];
+    for (int64_t first = 0; first < cw; first += STRIP) {
+        size_t n = cw - first < STRIP ? (size_t)(cw - first) : STRIP, padded = padded_count(n);
+        for (size_t k = 0; k < padded; k++) {
+            int64_t x = grid_position(&grid, first + (int64_t)(k < n ? k : n - 1));
+            gradient[k] = gradient_term(x, pf->grad_a);
+        }
+        for (uint32_t row = 0; row < ch; row++) {
+            int64_t y = grid_position(&grid, row);
+            uint32_t row_phase = gradient_term(y, pf->grad_b) + pf->grad_phase;
+            chroma_row_background(gradient, row_phase, pf->tint_u, pf->tint_v, u, v, padded);
+            for (int d = 0; d < DISC_COUNT; d++) {
+                size_t lo, hi;
+                const disc_t *disc = &pf->discs[d];
+                if (!disc_strip_span(disc, y, &grid, cw, first, (int64_t)n, &lo, &hi))
+                    continue;
+                memset(u + lo, disc->u, hi - lo);
+                memset(v + lo, disc->v, hi - lo);
+            }
+            memcpy(out->planes[1] + (size_t)row * out->strides[1] + first, u, n);
+            memcpy(out->planes[2] + (size_t)row * out->strides[2] + first, v, n);
         }
     }
 }

@@ -1,6 +1,7 @@
 /* The sources: the "pattern" video (deterministic, moving, textured but not
- * noise-like, the same scene at every size, encodable at the top layer),
- * PSNR, the "tone" audio source and the RFC 6464 audio level. */
+ * noise-like, the same scene at every size, encodable at the top layer,
+ * byte-stable against known answers), PSNR, the "tone" audio source and the
+ * RFC 6464 audio level. */
 #include "peers/source.h"
 
 #include <check.h>
@@ -265,6 +266,59 @@ START_TEST(pattern_encodes_well_at_the_top_layer)
 }
 END_TEST
 
+/* ---- Known answers ---- */
+
+/* CRC-32 as zlib computes it (reflected polynomial 0xEDB88320, init and
+ * final xor 0xFFFFFFFF): Python's zlib.crc32 of the same bytes agrees. */
+static uint32_t crc32_of(const uint8_t *bytes, size_t len)
+{
+    uint32_t crc = 0xFFFFFFFFu;
+    for (size_t i = 0; i < len; i++) {
+        crc ^= bytes[i];
+        for (int bit = 0; bit < 8; bit++)
+            crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    }
+    return ~crc;
+}
+
+/* The CRC-32 of whole rendered frames (the I420 bytes, code included): the
+ * three simulcast sizes, an odd size, one wider than a render strip (512
+ * columns) and 1x1, with extreme seed and frame numbers among them.
+ * Rendering is integer-only and bit-exact on every platform, compiler and
+ * optimisation level, so these values change only when the pattern's
+ * definition changes on purpose. Then look at the picture, check that the
+ * other pattern tests still hold with margin, and replace the values with
+ * the ones the failure messages print. */
+static const struct pattern_vector {
+    uint16_t sender;
+    uint64_t seed;
+    uint32_t frame;
+    uint32_t width, height;
+    uint32_t crc32;
+} pattern_vectors[] = {
+    { 1, 1, 0, 640, 360, 0x6DC55104u },                   /* top layer */
+    { 1, 1, 29, 320, 180, 0xA085BA8Du },                  /* middle layer */
+    { 2, 7, 299, 160, 90, 0x8FFA8CE9u },                  /* lowest layer */
+    { 3, UINT64_MAX, UINT32_MAX, 640, 360, 0x967CA043u }, /* extremes */
+    { 9, 5, 77, 33, 17, 0x90695A95u },                    /* odd size */
+    { 4, 11, 1234, 1030, 8, 0xDC979B71u },                /* three strips */
+    { 0, 0, 5, 1, 1, 0xC608517Bu },                       /* one pixel */
+};
+#define PATTERN_VECTOR_COUNT (sizeof(pattern_vectors) / sizeof(pattern_vectors[0]))
+
+START_TEST(pattern_matches_known_answers)
+{
+    const struct pattern_vector *v = &pattern_vectors[_i];
+    frame_buffer_t fb = frame_alloc(v->width, v->height);
+    render(&fb, v->sender, v->seed, v->frame);
+    uint32_t crc = crc32_of(fb.bytes, peer__image_i420_size(v->width, v->height));
+    ck_assert_msg(crc == v->crc32,
+                  "%ux%u sender %u seed %llu frame %u: CRC-32 0x%08X, pinned 0x%08X", v->width,
+                  v->height, v->sender, (unsigned long long)v->seed, v->frame, crc, v->crc32);
+    free(fb.bytes);
+}
+END_TEST
+
 /* ---- PSNR ---- */
 
 START_TEST(psnr_of_identical_frames_is_the_cap)
@@ -463,6 +517,7 @@ Suite *blindfold_test_suite(void)
     tcase_add_test(pattern, pattern_is_the_same_scene_at_every_size);
     tcase_add_test(pattern, pattern_renders_any_size);
     tcase_add_test(pattern, pattern_encodes_well_at_the_top_layer);
+    tcase_add_loop_test(pattern, pattern_matches_known_answers, 0, (int)PATTERN_VECTOR_COUNT);
     suite_add_tcase(suite, pattern);
     TCase *psnr = tcase_create("psnr");
     tcase_add_test(psnr, psnr_of_identical_frames_is_the_cap);
