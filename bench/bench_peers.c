@@ -27,6 +27,22 @@
  *    with the peers' default extensions: DD, transport-wide number, mid,
  *    rid, abs-capture-time): the ratio is the transform's share.
  *
+ * And the shared frame cache (peer.h, "Frame cache"), at 640x360:
+ *  - pattern-render: peer__pattern_render of distinct frames, what a sender
+ *    or a receiver without a cache spends on each picture;
+ *  - frame-cache-hit: peer__frame_cache_picture finding one of 60 pictures
+ *    already in the cache, reported against pattern-render (the ratio is
+ *    how many times cheaper a hit is);
+ *  - frame-cache-copy: a memcpy of one picture, against pattern-render:
+ *    what a sender would add by rendering privately and copying into the
+ *    cache instead of rendering into it;
+ *  - frame-cache-call/4-peers: the picture work of a 4-peer call, per
+ *    captured frame: 4 senders render their three layers, 4 receivers
+ *    take the top layer of the 3 others and measure its PSNR (against a
+ *    fixed picture standing in for the decoded one), with one shared
+ *    16 MB cache, reported against the same work without a cache (the
+ *    ratio is the share of the time that remains).
+ *
  * Timing: CLOCK_MONOTONIC around passes of 60 frames (50 packets); one
  * warm-up pass, then passes until the time budget, and the best pass
  * counts, which cancels most machine noise. Output follows docs/cli.md
@@ -34,6 +50,7 @@
 #include "peers/codec.h"
 #include "peers/e2ee.h"
 #include "peers/packetizer.h"
+#include "peers/peer_internal.h"
 #include "peers/source.h"
 
 #include <math.h>
@@ -428,6 +445,142 @@ done:
     return code;
 }
 
+/* ---- Frame cache ---------------------------------------------------------- */
+
+#define CACHE_HIT_REPEAT  100 /* hit passes: FRAMES pictures, this many times */
+#define CALL_PEERS        4
+#define CALL_FRAMES       5 /* per pass of the 4-peer case */
+#define CALL_CACHE_BYTES  (16u << 20)
+#define CACHE_PICTURE_MAX (640u * 360u * 3u / 2u)
+
+typedef struct cache_case {
+    peer_frame_cache_t *cache; /* NULL: the call case without one */
+    uint8_t *fallback;         /* one 640x360 picture */
+    uint8_t *copy;
+    uint8_t *decoded; /* the call case's stand-in for a decoded picture */
+    uint32_t next_frame;
+    double psnr_sum; /* keeps the PSNR work from being optimised out */
+} cache_case_t;
+
+static bool render_pass(void *ctx)
+{
+    cache_case_t *c = ctx;
+    peer__pattern_config_t pattern = peer__pattern_config_default();
+    peer__image_t image = peer__image_wrap_i420(c->fallback, 640, 360);
+    for (unsigned n = 0; n < FRAMES; n++)
+        peer__pattern_render(&pattern, c->next_frame++, &image);
+    return true;
+}
+
+/* Frames 0..FRAMES-1 were put in the cache beforehand. */
+static bool hit_pass(void *ctx)
+{
+    cache_case_t *c = ctx;
+    peer__pattern_config_t pattern = peer__pattern_config_default();
+    for (unsigned r = 0; r < CACHE_HIT_REPEAT; r++)
+        for (unsigned n = 0; n < FRAMES; n++)
+            if (peer__frame_cache_picture(c->cache, &pattern, n, 640, 360, c->fallback).planes[0] ==
+                c->fallback)
+                return false;
+    return true;
+}
+
+static bool copy_pass(void *ctx)
+{
+    cache_case_t *c = ctx;
+    for (unsigned n = 0; n < FRAMES; n++) {
+        c->fallback[0] = (uint8_t)n;
+        memcpy(c->copy, c->fallback, CACHE_PICTURE_MAX);
+    }
+    return c->copy[0] == FRAMES - 1;
+}
+
+/* CALL_FRAMES captured frames of the 4-peer call: senders first (they
+ * capture before their receivers see anything), then receivers. */
+static bool call_pass(void *ctx)
+{
+    cache_case_t *c = ctx;
+    peer__image_t decoded = peer__image_wrap_i420(c->decoded, 640, 360);
+    for (unsigned f = 0; f < CALL_FRAMES; f++) {
+        uint32_t n = c->next_frame++;
+        for (unsigned s = 0; s < CALL_PEERS; s++) {
+            peer__pattern_config_t pattern = { .sender_id = (uint16_t)(s + 1), .seed = 42 };
+            for (size_t l = sizeof layers / sizeof layers[0]; l-- > 0;)
+                (void)peer__frame_cache_picture(c->cache, &pattern, n, layers[l].width,
+                                                layers[l].height, c->fallback);
+        }
+        for (unsigned r = 0; r < CALL_PEERS; r++) {
+            for (unsigned s = 0; s < CALL_PEERS; s++) {
+                if (s == r)
+                    continue;
+                peer__pattern_config_t pattern = { .sender_id = (uint16_t)(s + 1), .seed = 42 };
+                peer__image_t reference =
+                    peer__frame_cache_picture(c->cache, &pattern, n, 640, 360, c->fallback);
+                c->psnr_sum += peer__psnr_i420(&decoded, &reference);
+            }
+        }
+    }
+    return c->psnr_sum > 0.0;
+}
+
+static void cache_case_free(cache_case_t *c)
+{
+    peer_frame_cache_free(c->cache);
+    free(c->fallback);
+    free(c->copy);
+    free(c->decoded);
+}
+
+static bool cache_case_init(cache_case_t *c, size_t max_bytes)
+{
+    memset(c, 0, sizeof *c);
+    c->fallback = malloc(CACHE_PICTURE_MAX);
+    c->copy = malloc(CACHE_PICTURE_MAX);
+    c->decoded = malloc(CACHE_PICTURE_MAX);
+    if (c->fallback == NULL || c->copy == NULL || c->decoded == NULL)
+        return false;
+    render(640, 360, 1000, c->decoded);
+    return max_bytes == 0 || peer_frame_cache_new(max_bytes, &c->cache) == PEER_OK;
+}
+
+static int bench_frame_cache(double budget_ns)
+{
+    int code = EXIT_INTERNAL;
+    cache_case_t micro, call_without, call_with;
+    bool ok = cache_case_init(&micro, (size_t)FRAMES * CACHE_PICTURE_MAX) &&
+              cache_case_init(&call_without, 0) && cache_case_init(&call_with, CALL_CACHE_BYTES) &&
+              render_pass(&micro);
+    /* The hit pass asks for frames 0..FRAMES-1: put them in. */
+    peer__pattern_config_t pattern = peer__pattern_config_default();
+    for (unsigned n = 0; ok && n < FRAMES; n++)
+        (void)peer__frame_cache_picture(micro.cache, &pattern, n, 640, 360, micro.fallback);
+    double render_ns = ok ? best_pass_ns(render_pass, &micro, budget_ns / 2) : -1.0;
+    double hit_ns = ok ? best_pass_ns(hit_pass, &micro, budget_ns / 4) : -1.0;
+    double copy_ns = ok ? best_pass_ns(copy_pass, &micro, budget_ns / 4) : -1.0;
+    double without_ns = ok ? best_pass_ns(call_pass, &call_without, budget_ns) : -1.0;
+    double with_ns = ok ? best_pass_ns(call_pass, &call_with, budget_ns) : -1.0;
+    if (render_ns <= 0.0 || hit_ns <= 0.0 || copy_ns <= 0.0 || without_ns <= 0.0 ||
+        with_ns <= 0.0) {
+        fprintf(stderr, "bench_peers: the frame cache case failed\n");
+        goto done;
+    }
+    double render_fps = FRAMES * ONE_SECOND / render_ns;
+    print_line("pattern-render/640x360", "frames_per_s", render_fps, "1/s");
+    print_line_ref("frame-cache-hit/640x360", "frames_per_s",
+                   FRAMES * CACHE_HIT_REPEAT * ONE_SECOND / hit_ns, "1/s", "pattern-render",
+                   render_fps);
+    print_line_ref("frame-cache-copy/640x360", "frames_per_s", FRAMES * ONE_SECOND / copy_ns, "1/s",
+                   "pattern-render", render_fps);
+    print_line_ref("frame-cache-call/4-peers", "ns_per_frame", with_ns / CALL_FRAMES, "ns",
+                   "no-cache", without_ns / CALL_FRAMES);
+    code = EXIT_SUCCESS;
+done:
+    cache_case_free(&micro);
+    cache_case_free(&call_without);
+    cache_case_free(&call_with);
+    return code;
+}
+
 /* ---- Opus --------------------------------------------------------------- */
 
 typedef struct opus_case {
@@ -524,5 +677,8 @@ int main(int argc, char **argv)
         if (code != EXIT_SUCCESS)
             return code;
     }
+    int code = bench_frame_cache(budget_ns);
+    if (code != EXIT_SUCCESS)
+        return code;
     return bench_opus(budget_ns);
 }

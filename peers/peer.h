@@ -40,8 +40,9 @@
  * and per-frame paths allocate nothing after the first frames (codec
  * libraries manage their own buffers).
  *
- * A peer is not thread-safe; distinct peers may run on distinct threads.
- * The clip set is read-only once made and may be shared. */
+ * A peer is not thread-safe; distinct peers may run on distinct threads,
+ * unless they share a frame cache (config.frame_cache), which binds them to
+ * one thread. The clip set is read-only once made and may be shared. */
 #ifndef BLINDFOLD_PEERS_PEER_H
 #define BLINDFOLD_PEERS_PEER_H
 
@@ -168,6 +169,7 @@ typedef struct peer_layer_config {
 } peer_layer_config_t;
 
 typedef struct peer_clips peer_clips_t;
+typedef struct peer_frame_cache peer_frame_cache_t; /* see "Frame cache" below */
 
 typedef struct peer_video_config {
     bool enabled;
@@ -302,6 +304,13 @@ typedef struct peer_config {
      * (n % psnr_every == 0); 1 = every frame (default), 0 = never. */
     uint32_t psnr_every;
     bool decode; /* false: skip decoding (checksum only); default true */
+
+    /* Pattern pictures shared by the call's peers (see "Frame cache"
+     * below): this peer renders its layers into it and finds its PSNR
+     * references there. Not owned; it must outlive the peer. NULL (the
+     * default): the peer renders everything itself. Outputs are the same
+     * either way. */
+    peer_frame_cache_t *frame_cache;
 
     peer_sink_fn sink; /* required; it must not call back into the same peer */
     void *sink_ctx;
@@ -463,5 +472,47 @@ peer_err_t peer_remote_stats(const peer_t *peer, uint32_t sender_id, peer_kind_t
 peer_err_t peer_clips_new(const peer_video_config_t *video, unsigned frames,
                           unsigned keyframe_every, peer_clips_t **out);
 void peer_clips_free(peer_clips_t *clips);
+
+/* --- Frame cache (pattern video) ----------------------------------------------- */
+
+/* Pattern frame n of a sender at one size is a pure function of (sender id,
+ * pattern seed, n, width, height): the sender renders it to encode a layer,
+ * and every receiver of that layer renders the same picture again as its
+ * PSNR reference. One cache given to all the peers of a call
+ * (config.frame_cache) lets the sender render into it and the receivers
+ * find it there, so each picture is rendered once. Records, packets and
+ * PSNR values are bit-identical with and without a cache, whatever its size.
+ *
+ * Memory: peer_frame_cache_new allocates an arena of max_bytes and a fixed
+ * table for at most 1024 pictures; nothing after. Pictures go in insertion
+ * order and the oldest make room (first in, first out): a picture is wanted
+ * within one network and jitter-buffer delay of its capture, and never
+ * after. A picture larger than max_bytes is rendered but not kept. To hit,
+ * the cache must hold what the call's senders render during the longest
+ * receive delay: with the default layers (453,600 bytes a frame) at 30 fps,
+ * about 13.6 MB per sender and second. No more: the arena's pages are first
+ * touched as the ring goes round, so an oversized cache costs page faults
+ * and adds no hits.
+ *
+ * Not thread-safe: share a cache only among peers driven by one thread. */
+
+/* Errors: PEER_ERR_INVALID_ARG (max_bytes 0, out NULL), PEER_ERR_NO_MEMORY. */
+peer_err_t peer_frame_cache_new(size_t max_bytes, peer_frame_cache_t **out);
+/* NULL accepted. Free the peers using the cache first. */
+void peer_frame_cache_free(peer_frame_cache_t *cache);
+
+/* hits + misses is every picture asked for (each layer a sender renders,
+ * each PSNR reference); a miss renders. entries = insertions - evictions. */
+typedef struct peer_frame_cache_stats {
+    uint64_t hits;
+    uint64_t misses;
+    uint64_t insertions; /* misses kept (all but pictures over max_bytes) */
+    uint64_t evictions;
+    uint64_t entries; /* pictures held now */
+    uint64_t bytes;   /* their bytes, at most max_bytes */
+} peer_frame_cache_stats_t;
+
+/* Errors: PEER_ERR_INVALID_ARG (a NULL argument). */
+peer_err_t peer_frame_cache_stats(const peer_frame_cache_t *cache, peer_frame_cache_stats_t *out);
 
 #endif

@@ -9,6 +9,7 @@
  *   peer_rtcp.c   RTCP in (one handler per kind) and out (SR/RR, NACK, PLI,
  *                 transport-wide feedback)
  *   peer_clips.c  the shared clip set
+ *   peer_frame_cache.c  the shared cache of pattern pictures
  *   peer_error.c  the error list and the mapping of internal codes
  *
  * Every datagram buffer handed to hbh/ is a peer__datagram_t, 4-byte
@@ -61,7 +62,7 @@ typedef struct peer__send_layer {
     peer__e2ee_sender_t *e2ee;
     peer__packetizer_t packetizer;
     peer__send_history_t *history; /* NULL without RTX */
-    uint8_t *i420;                 /* the rendered frame (pattern) */
+    uint8_t *i420;                 /* the rendered frame (pattern) when no cache holds it */
     size_t i420_len;
     uint16_t frame_number; /* DD frame number */
     bool keyframe_wanted;  /* the next frame is a keyframe */
@@ -179,7 +180,7 @@ struct peer {
     uint8_t *rx_plain; /* decrypted */
     size_t rx_cap;
     uint8_t *decoded;
-    uint8_t *reference;
+    uint8_t *reference; /* PSNR reference when no cache holds it */
     size_t picture_cap;
     int16_t pcm[PEER__OPUS_MAX_SAMPLES * 2];
 
@@ -279,6 +280,18 @@ const peer__clip_t *peer__clips_clip(const peer_clips_t *clips, unsigned layer);
 /* The layer and index of the clip frame that `frame` is exactly. */
 bool peer__clips_find(const peer_clips_t *clips, const uint8_t *frame, size_t len, unsigned *layer,
                       unsigned *index);
+
+/* --- peer_frame_cache.c ------------------------------------------------------ */
+
+/* Pattern frame `frame` of `pattern` at width x height, as a contiguous
+ * I420 picture: the cache's copy, rendered into the cache first on a miss;
+ * or, with no cache (NULL) or a picture larger than the cache, rendered into
+ * `fallback` (peer__image_i420_size(width, height) bytes). The same pixels
+ * either way. The picture is read-only and valid until the next call on the
+ * cache: use it (encode, PSNR) before asking for another. */
+peer__image_t peer__frame_cache_picture(peer_frame_cache_t *cache,
+                                        const peer__pattern_config_t *pattern, uint32_t frame,
+                                        uint32_t width, uint32_t height, uint8_t *fallback);
 
 /* --- peer_error.c ------------------------------------------------------------ */
 

@@ -327,7 +327,7 @@ static peer__codec_err_t decode_vp8(peer_t *peer, peer__remote_t *remote, const 
 }
 
 /* Pattern video: the code read back, then PSNR against the regenerated
- * source at the decoded size. */
+ * source at the decoded size (from the call's frame cache if it has it). */
 static bool verify_pattern(peer_t *peer, const peer__remote_t *remote, unsigned width,
                            unsigned height, int layer, peer_frame_record_t *record)
 {
@@ -343,9 +343,10 @@ static bool verify_pattern(peer_t *peer, const peer__remote_t *remote, unsigned 
     if (ok && every != 0 && n % every == 0) {
         peer__pattern_config_t pattern = { .sender_id = sender,
                                            .seed = remote->config.pattern_seed };
-        peer__image_t reference = peer__image_wrap_i420(peer->reference, width, height);
+        /* The sender rendered the same picture into a shared cache. */
+        peer__image_t reference = peer__frame_cache_picture(peer->config.frame_cache, &pattern, n,
+                                                            width, height, peer->reference);
         peer__image_t decoded = peer__image_wrap_i420(peer->decoded, width, height);
-        peer__pattern_render(&pattern, n, &reference);
         record->psnr_db = peer__psnr_i420(&decoded, &reference);
     }
     return ok;

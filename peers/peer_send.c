@@ -2,8 +2,9 @@
  *
  * Video frame n is captured at peer_video_capture_us(fps, n); for each
  * simulcast layer, lowest first, the pattern is rendered at the layer's
- * size with the burned-in code (sender id, n) and encoded by the layer's
- * VP8 encoder (or the layer's clip is replayed), protected by the layer's
+ * size with the burned-in code (sender id, n), into the call's frame cache
+ * if it has one, and encoded by the layer's VP8 encoder (or the layer's
+ * clip is replayed), protected by the layer's
  * E2EE sender (stream 1 + layer), packetized (RFC 7741, with DD or frame
  * marking, mid/rid, transport-wide number, and abs-capture-time on the
  * first packet), kept in the layer's RTX history and queued in the pacer.
@@ -316,12 +317,15 @@ static bool encode_layer(peer_t *peer, peer__send_layer_t *layer, uint64_t n, ui
     }
     peer__pattern_config_t pattern = { .sender_id = (uint16_t)(c->id & 0xFFFFu),
                                        .seed = c->video.pattern_seed };
+    /* Rendered straight into the shared cache when there is one, where the
+     * layer's receivers find it as their PSNR reference; the encoder reads
+     * it before anything else asks the cache. */
     peer__image_t image =
-        peer__image_wrap_i420(layer->i420, layer->config.width, layer->config.height);
-    peer__pattern_render(&pattern, (uint32_t)n, &image);
+        peer__frame_cache_picture(c->frame_cache, &pattern, (uint32_t)n, layer->config.width,
+                                  layer->config.height, layer->i420);
     if (layer->keyframe_wanted)
         peer__vp8_encoder_request_keyframe(layer->encoder);
-    return peer__vp8_encoder_encode(layer->encoder, layer->i420, layer->i420_len, capture_us,
+    return peer__vp8_encoder_encode(layer->encoder, image.planes[0], layer->i420_len, capture_us,
                                     frame) == PEER__CODEC_OK &&
            frame->len > 0;
 }

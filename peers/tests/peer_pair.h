@@ -71,7 +71,8 @@ typedef struct pair_link {
     uint64_t reorder_us;
     uint64_t media_index; /* media packets seen */
     uint64_t dropped, filtered, duplicated, delivered;
-    /* What the link saw (for tests that read headers in clear). */
+    /* What the link saw (for tests that read headers in clear); on B -> A
+     * every datagram B sent. */
     void (*observe)(void *ctx, const uint8_t *bytes, size_t len);
     void *observe_ctx;
 } pair_link_t;
@@ -182,6 +183,8 @@ static inline void pair_sink_b(void *ctx, uint32_t peer_id, uint64_t now_us, con
 {
     (void)peer_id;
     pair_t *pair = ctx;
+    if (pair->ba.observe != NULL)
+        pair->ba.observe(pair->ba.observe_ctx, bytes, len);
     pair_push(&pair->ba, now_us + pair->ba.delay_us, bytes, len);
 }
 
