@@ -289,6 +289,7 @@ static bool run_peer_config(run_peer_t *p, uint64_t now_us, peer_config_t *c)
         pv->pattern_seed = sc->seed;
         pv->clips = run->clips;
     }
+    c->frame_cache = run->frame_cache;
     const sim_scenario_audio_t *a = sc->media.audio;
     if (a != NULL && sp->publish_audio) {
         peer_audio_config_t *pa = &c->audio;
@@ -778,6 +779,20 @@ static bool run_setup(run_t *run)
         }
     }
 
+    /* The pictures a sender renders are every receiver's PSNR references
+     * a receive delay later: 4 MB per peer holds about 300 ms of the
+     * default layers (13.6 MB per second per sender). Pages are touched
+     * only as the ring reaches them. */
+    if (v != NULL && v->source == SIM_VIDEO_SOURCE_PATTERN) {
+        size_t bytes = run->peer_count * ((size_t)4 << 20);
+        if (bytes > ((size_t)512 << 20))
+            bytes = (size_t)512 << 20;
+        if (peer_frame_cache_new(bytes, &run->frame_cache) != PEER_OK) {
+            run__fail(run, "out of memory");
+            return false;
+        }
+    }
+
     sfu_config_t config = sfu_config_default();
     config.srtp_profile = run_sfu_profile(sc->sfu.srtp_profile);
     config.nack = sc->sfu.nack;
@@ -847,6 +862,7 @@ static void run_teardown(run_t *run)
     run__report_free(run);
     run__keys_free(run);
     peer_clips_free(run->clips);
+    peer_frame_cache_free(run->frame_cache);
     sim_engine_free(run->engine);
     free(run->peers);
     free(run->pairs);

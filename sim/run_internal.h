@@ -116,6 +116,7 @@ struct run {
     peer_test_transform_t test_transform;
     peer_ext_ids_t ext;
     peer_clips_t *clips;
+    peer_frame_cache_t *frame_cache; /* pattern pictures shared by the peers */
 
     struct run_key_event *key_events; /* pending and done deliveries, freed at the end */
     uint64_t epoch;                   /* newest epoch number handed out */
