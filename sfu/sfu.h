@@ -27,7 +27,7 @@
 #include <stdint.h>
 
 #define SFU_MAX_LAYERS 3  /* simulcast layers per video track */
-#define SFU_RID_MAX    16 /* rid bytes, NUL included */
+#define SFU_RID_MAX    17 /* rid bytes, NUL included: 16, what a one-byte extension carries */
 
 typedef struct sfu_room sfu_room_t;
 

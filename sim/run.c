@@ -756,6 +756,16 @@ static bool run_setup(run_t *run)
         run->unsupported = true;
         return false;
     }
+    for (size_t l = 0; v != NULL && l < v->layer_count; l++) {
+        if (strlen(v->layers[l].rid) >= PEER_RID_MAX) {
+            run__fail(run,
+                      "%s: media.video.layers[%zu].rid: longer than %d characters, the most an "
+                      "RFC 8285 one-byte header extension carries",
+                      sc->name, l, PEER_RID_MAX - 1);
+            run->unsupported = true;
+            return false;
+        }
+    }
     if (v != NULL && v->source == SIM_VIDEO_SOURCE_CLIP) {
         peer_config_t c;
         memset(&c, 0, sizeof(c));
