@@ -85,7 +85,14 @@ static void print_budgets(FILE *out, const json_t *budgets, const json_t *invari
                 fprintf(out, " %12s", json_string_value(value));
             else
                 cell(out, 12, num(b, "value"), 3);
-            fprintf(out, "  %s\n", json_is_true(json_object_get(b, "pass")) ? "pass" : "FAIL");
+            fprintf(out, "  %s", json_is_true(json_object_get(b, "pass")) ? "pass" : "FAIL");
+            double missing = num(b, "pairs_missing");
+            if (missing > 0)
+                fprintf(out, " (%.0f pair%s without a value)", missing, missing == 1 ? "" : "s");
+            const json_t *worst = json_object_get(b, "worst");
+            if (json_is_string(worst) && !json_is_true(json_object_get(b, "pass")))
+                fprintf(out, ", worst: %s", json_string_value(worst));
+            fputc('\n', out);
         }
     }
     size_t i;

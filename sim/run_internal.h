@@ -62,7 +62,8 @@ typedef struct run_peer {
     bool publishes_audio, publishes_video;
     uint32_t audio_ssrc;
     uint32_t video_ssrc[PEER_MAX_LAYERS];
-    run_key_t key; /* own send key */
+    run_key_t key;     /* own send key */
+    run_key_t pending; /* the next epoch's key while its switch is scheduled */
     uint32_t video_rtx[PEER_MAX_LAYERS];
     /* Attacker views for the key metrics (run_attack.c). `ghost`: after the
      * peer left, a receiver with the keys it held, fed the SFU's view of

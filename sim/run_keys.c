@@ -21,7 +21,13 @@
  *    the new one.
  *  - Rekey event on a member: a new epoch for that sender alone, switched
  *    and delivered the same way.
- *  - Eavesdroppers never receive a key. */
+ *  - Eavesdroppers never receive a key.
+ *
+ * A delivery hands over the sender's key as it is when it arrives: when
+ * several members join at one instant, each join ratchets the earlier
+ * senders again, and a receiver follows only a bounded number of steps
+ * forward. A newcomer that joins while a rekey is under way also gets the
+ * sender's next epoch. */
 #include "sim/run_internal.h"
 
 #include <stdlib.h>
@@ -60,6 +66,8 @@ static void run_key_fire(void *ctx, uint64_t now_us)
     run_peer_t *s = &run->peers[ev->sender];
     if (!s->present || s->joins != ev->sender_joins)
         return;
+    if (ev->action == RUN_KEY_SWITCH && s->pending.valid && s->pending.epoch == ev->key.epoch)
+        s->pending.valid = false;
     if (ev->action == RUN_KEY_SWITCH) {
         run__trace(run, now_us, "\"event\": \"key_switch\", \"peer\": \"%s\", \"epoch\": %llu",
                    s->sp->name, (unsigned long long)ev->key.epoch);
@@ -75,6 +83,14 @@ static void run_key_fire(void *ctx, uint64_t now_us)
     run_peer_t *r = &run->peers[ev->receiver];
     if (!r->present || r->joins != ev->receiver_joins || !run__pair(run, r, s)->active)
         return;
+    /* Later joins may have ratcheted the sender's key since this delivery
+     * was scheduled (several members joining at one instant): hand over
+     * the key as it is now, which the receiver could not have derived
+     * backwards anyway. */
+    if (s->key.valid && s->key.epoch == ev->key.epoch && s->key.step > ev->key.step) {
+        OPENSSL_cleanse(&ev->key, sizeof(ev->key));
+        ev->key = s->key;
+    }
     run__trace(run, now_us,
                "\"event\": \"key_delivered\", \"peer\": \"%s\", \"sender\": \"%s\", "
                "\"epoch\": %llu, \"step\": %llu",
@@ -165,8 +181,12 @@ void run__keys_join(run_t *run, run_peer_t *p, uint64_t now_us)
             q->key.step++;
             OPENSSL_cleanse(next, sizeof(next));
         }
-        if (run__pair(run, p, q)->active)
+        if (run__pair(run, p, q)->active) {
             run_key_schedule(run, RUN_KEY_DELIVER, p, q, &q->key, at);
+            /* A rekey under way: the newcomer needs the next epoch too. */
+            if (q->pending.valid)
+                run_key_schedule(run, RUN_KEY_DELIVER, p, q, &q->pending, at);
+        }
     }
 }
 
@@ -183,6 +203,7 @@ static void run_key_new_epoch(run_t *run, run_peer_t *only, uint64_t now_us)
             continue;
         run_key_t key;
         run_key_draw(run, &key, run->epoch);
+        s->pending = key;
         run_key_schedule(run, RUN_KEY_SWITCH, NULL, s, &key, at);
         run_key_to_receivers(run, s, &key, at);
         OPENSSL_cleanse(&key, sizeof(key));
@@ -192,6 +213,7 @@ static void run_key_new_epoch(run_t *run, run_peer_t *only, uint64_t now_us)
 void run__keys_leave(run_t *run, run_peer_t *p, uint64_t now_us)
 {
     OPENSSL_cleanse(&p->key, sizeof(p->key));
+    OPENSSL_cleanse(&p->pending, sizeof(p->pending));
     if (!p->member || run->scheme == PEER_SCHEME_NONE)
         return;
     if (!run->scenario->e2ee.rekey_on_leave)
