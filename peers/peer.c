@@ -527,36 +527,30 @@ peer_err_t peer_add_recv_key(peer_t *peer, uint32_t sender_id, uint64_t epoch, u
 
 /* --- Driving --------------------------------------------------------------------------- */
 
+/* Counts a failed unprotect; true when the packet may go on. */
+static bool unprotected(peer_t *peer, hbh_err_t err)
+{
+    if (err == HBH_ERR_TRUNCATED || err == HBH_ERR_MALFORMED)
+        peer->stats.malformed++;
+    else if (err != HBH_OK)
+        peer->stats.srtp_failures++;
+    return err == HBH_OK;
+}
+
 static void input_rtp(peer_t *peer, uint64_t now_us, const uint8_t *bytes, size_t len)
 {
     memcpy(peer->packet.bytes, bytes, len);
     size_t plain = 0;
-    hbh_err_t err = hbh_unprotect_rtp(peer->srtp, peer->packet.bytes, len, &plain);
-    if (err == HBH_ERR_TRUNCATED || err == HBH_ERR_MALFORMED) {
-        peer->stats.malformed++;
-        return;
-    }
-    if (err != HBH_OK) {
-        peer->stats.srtp_failures++;
-        return;
-    }
-    peer__recv_rtp(peer, now_us, plain);
+    if (unprotected(peer, hbh_unprotect_rtp(peer->srtp, peer->packet.bytes, len, &plain)))
+        peer__recv_rtp(peer, now_us, plain);
 }
 
 static void input_rtcp(peer_t *peer, uint64_t now_us, const uint8_t *bytes, size_t len)
 {
     memcpy(peer->rtcp.bytes, bytes, len);
     size_t plain = 0;
-    hbh_err_t err = hbh_unprotect_rtcp(peer->srtp, peer->rtcp.bytes, len, &plain);
-    if (err == HBH_ERR_TRUNCATED || err == HBH_ERR_MALFORMED) {
-        peer->stats.malformed++;
-        return;
-    }
-    if (err != HBH_OK) {
-        peer->stats.srtp_failures++;
-        return;
-    }
-    peer__rtcp_input(peer, now_us, plain);
+    if (unprotected(peer, hbh_unprotect_rtcp(peer->srtp, peer->rtcp.bytes, len, &plain)))
+        peer__rtcp_input(peer, now_us, plain);
 }
 
 peer_err_t peer_input(peer_t *peer, uint64_t now_us, const uint8_t *bytes, size_t len)

@@ -135,25 +135,31 @@ void run__on_sent(void *ctx, uint64_t now_us, const peer_sent_frame_t *f)
         st->metrics_errors++;
 }
 
-void run__on_frame(void *ctx, uint64_t now_us, const peer_frame_record_t *rec)
+/* The frame's capture time on its grid: what the metrics use too (the
+ * record's own capture_us is 0 when its packets lacked abs-capture-time). */
+static uint64_t run_grid_capture_us(const run_t *run, const peer_frame_record_t *rec)
 {
-    run_peer_t *p = ctx;
-    run_t *run = p->run;
-    struct run_report_state *st = run->report;
-    /* A concealed audio frame was never received: for the metrics it is
-     * missing (incomplete), and frames.csv lists received frames only. */
+    if (rec->kind == PEER_KIND_VIDEO)
+        return peer_video_capture_us(run->scenario->media.video->fps, rec->frame);
+    return rec->frame * (uint64_t)run->scenario->media.audio->ptime_ms * 1000u;
+}
+
+/* The metrics' view of a peer's frame record; false for records that are
+ * no received frame (a concealed audio frame, an unknown sender). */
+static bool run_metrics_record(const run_t *run, const run_peer_t *p,
+                               const peer_frame_record_t *rec, uint64_t now_us,
+                               sim__metrics_frame_record_t *mr)
+{
     if (rec->lost || rec->sender_id == 0 || rec->sender_id > run->peer_count)
-        return;
-    run_peer_t *s = &run->peers[rec->sender_id - 1];
-    uint64_t render_us = rec->render_us ? rec->render_us : now_us;
-    sim__metrics_frame_record_t mr = {
+        return false;
+    *mr = (sim__metrics_frame_record_t){
         .receiver = p->index,
-        .sender = s->index,
+        .sender = rec->sender_id - 1,
         .kind = run_mkind(rec->kind),
         .layer = rec->layer,
         .frame = rec->frame,
-        .capture_us = rec->capture_us,
-        .render_us = render_us,
+        .capture_us = run_grid_capture_us(run, rec),
+        .render_us = rec->render_us ? rec->render_us : now_us,
         .keyframe = rec->keyframe,
         .decrypted = rec->decrypted,
         /* Receivers of a clip check each frame's checksum instead of
@@ -165,32 +171,41 @@ void run__on_frame(void *ctx, uint64_t now_us, const peer_frame_record_t *rec)
         .epoch = rec->epoch,
         .waited_for_key = rec->waited_for_key,
     };
+    return true;
+}
+
+void run__on_frame(void *ctx, uint64_t now_us, const peer_frame_record_t *rec)
+{
+    run_peer_t *p = ctx;
+    run_t *run = p->run;
+    struct run_report_state *st = run->report;
+    /* A concealed audio frame was never received: for the metrics it is
+     * missing (incomplete), and frames.csv lists received frames only. */
+    sim__metrics_frame_record_t mr;
+    if (!run_metrics_record(run, p, rec, now_us, &mr))
+        return;
+    const run_peer_t *s = &run->peers[mr.sender];
     if (sim__metrics_frame_received(st->metrics, &mr) != SIM__METRICS_OK)
         st->metrics_errors++;
     if (rec->kind == PEER_KIND_VIDEO && rec->decoded) {
         unsigned *last = &st->last_layer[p->index * run->peer_count + s->index];
         if (*last != rec->layer) {
             *last = rec->layer;
-            (void)sim__metrics_layer(st->metrics, p->index, s->index, render_us, rec->layer);
+            (void)sim__metrics_layer(st->metrics, p->index, s->index, mr.render_us, rec->layer);
         }
     }
     if (run->options->on_frame != NULL) {
-        /* The frame's capture time on its grid (what the metrics use too);
-         * the record's own capture_us is 0 when its packets lacked the
-         * abs-capture-time extension. */
-        uint64_t capture =
-            rec->kind == PEER_KIND_VIDEO
-                ? peer_video_capture_us(run->scenario->media.video->fps, rec->frame)
-                : rec->frame * (uint64_t)run->scenario->media.audio->ptime_ms * 1000u;
         sim_run_frame_row_t row = {
             .receiver = p->sp->name,
             .sender = s->sp->name,
             .kind = rec->kind == PEER_KIND_VIDEO ? "video" : "audio",
             .layer = rec->layer,
             .frame = rec->frame,
-            .capture_us = capture,
-            .render_us = render_us,
-            .latency_ms = render_us >= capture ? (double)(render_us - capture) / 1000.0 : NAN,
+            .capture_us = mr.capture_us,
+            .render_us = mr.render_us,
+            .latency_ms = mr.render_us >= mr.capture_us
+                              ? (double)(mr.render_us - mr.capture_us) / 1000.0
+                              : NAN,
             .decrypted = rec->decrypted,
             .decoded = rec->decoded,
             .psnr_db = rec->psnr_db,
@@ -210,26 +225,9 @@ void run__on_attack_frame(void *ctx, uint64_t now_us, const peer_frame_record_t 
 {
     run_peer_t *p = ctx;
     run_t *run = p->run;
-    if (rec->lost || !rec->decrypted || rec->sender_id == 0 || rec->sender_id > run->peer_count)
+    sim__metrics_frame_record_t mr;
+    if (!rec->decrypted || !run_metrics_record(run, p, rec, now_us, &mr))
         return;
-    run_peer_t *s = &run->peers[rec->sender_id - 1];
-    uint64_t capture = rec->kind == PEER_KIND_VIDEO
-                           ? peer_video_capture_us(run->scenario->media.video->fps, rec->frame)
-                           : rec->frame * (uint64_t)run->scenario->media.audio->ptime_ms * 1000u;
-    sim__metrics_frame_record_t mr = {
-        .receiver = p->index,
-        .sender = s->index,
-        .kind = run_mkind(rec->kind),
-        .layer = rec->layer,
-        .frame = rec->frame,
-        .capture_us = capture,
-        .render_us = rec->render_us ? rec->render_us : now_us,
-        .decrypted = true,
-        .decoded = rec->decoded,
-        .verified = rec->verified,
-        .psnr_db = NAN,
-        .epoch = rec->epoch,
-    };
     if (sim__metrics_frame_received(run->report->metrics, &mr) != SIM__METRICS_OK)
         run->report->metrics_errors++;
     run->attack_decrypted++;

@@ -431,15 +431,7 @@ START_TEST(steady_call_with_cache_allocates_nothing)
     pair_receive_layer(&pair, 2);
     pair_receive_audio(&pair);
     pair_keys(&pair, 1);
-    pair.records = realloc(pair.records, ROOM * sizeof(*pair.records));
-    pair.records_cap = ROOM;
-    pair.sent = realloc(pair.sent, ROOM * sizeof(*pair.sent));
-    pair.sent_cap = ROOM;
-    pair.ab.queue = realloc(pair.ab.queue, ROOM * sizeof(*pair.ab.queue));
-    pair.ab.cap = ROOM;
-    pair.ba.queue = realloc(pair.ba.queue, ROOM * sizeof(*pair.ba.queue));
-    pair.ba.cap = ROOM;
-    ck_assert(pair.records && pair.sent && pair.ab.queue && pair.ba.queue);
+    pair_reserve(&pair, ROOM);
 
     pair_run(&pair, 1000u * PAIR_MS);
     peer_frame_cache_stats_t before_stats = cache_stats(cache);
