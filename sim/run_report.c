@@ -628,7 +628,8 @@ json_t *run__report_build(run_t *run, sim_run_status_t *status)
         &sc->budgets.time_to_first_frame_ms_max,
         &sc->budgets.psnr_db_min,
     };
-    for (int b = 0; b < SIM__METRICS_BUDGET__COUNT; b++) {
+    for (unsigned i = 0; i < SIM__METRICS_BUDGET__COUNT; i++) {
+        sim__metrics_budget_t b = (sim__metrics_budget_t)i;
         if (!limits[b]->present)
             continue;
         sim__metrics_budget_value_t v = sim__metrics_budget_value(st->metrics, b);
