@@ -386,6 +386,38 @@ static bool run_wants(const run_peer_t *r, const run_peer_t *s)
     return false;
 }
 
+peer_remote_config_t run__remote_config(const run_t *run, const run_peer_t *s, peer_kind_t kind,
+                                        uint32_t ssrc, uint32_t rtx_ssrc)
+{
+    const sim_scenario_t *sc = run->scenario;
+    peer_remote_config_t rc;
+    memset(&rc, 0, sizeof(rc));
+    rc.sender_id = s->id;
+    rc.kind = kind;
+    rc.ssrc = ssrc;
+    rc.rtx_ssrc = rtx_ssrc;
+    if (kind == PEER_KIND_AUDIO) {
+        rc.payload_type = 111;
+        rc.ptime_ms = sc->media.audio->ptime_ms;
+        return rc;
+    }
+    const sim_scenario_video_t *v = sc->media.video;
+    rc.payload_type = 96;
+    rc.rtx_payload_type = 97;
+    rc.source = v->source == SIM_VIDEO_SOURCE_CLIP ? PEER_VIDEO_CLIP : PEER_VIDEO_PATTERN;
+    rc.fps = v->fps;
+    rc.width = run_even(v->width);
+    rc.height = run_even(v->height);
+    rc.n_layers = (unsigned)v->layer_count;
+    for (size_t l = 0; l < v->layer_count; l++) {
+        rc.layer_width[l] = run_even(v->layers[l].width);
+        rc.layer_height[l] = run_even(v->layers[l].height);
+    }
+    rc.pattern_seed = sc->seed;
+    rc.clips = run->clips;
+    return rc;
+}
+
 /* Subscribes r to s's tracks at the SFU and tells r's peer about them. */
 static void run_subscribe(run_t *run, run_peer_t *r, run_peer_t *s)
 {
@@ -396,7 +428,6 @@ static void run_subscribe(run_t *run, run_peer_t *r, run_peer_t *s)
     snprintf(name, sizeof(name), "sub:%s:%s:%u:%u", r->sp->name, s->sp->name, r->joins, s->joins);
     sim_rng_t rng;
     sim_rng_seed(&rng, run->scenario->seed, name);
-    const sim_scenario_video_t *v = run->scenario->media.video;
     for (int kind = 0; kind < 2; kind++) {
         bool video = kind == 1;
         if (video ? !s->publishes_video : !s->publishes_audio)
@@ -413,30 +444,8 @@ static void run_subscribe(run_t *run, run_peer_t *r, run_peer_t *s)
             run__fail(run, "%s: the SFU refused a subscription to %s", r->sp->name, s->sp->name);
             return;
         }
-        peer_remote_config_t rc;
-        memset(&rc, 0, sizeof(rc));
-        rc.sender_id = s->id;
-        rc.kind = video ? PEER_KIND_VIDEO : PEER_KIND_AUDIO;
-        rc.ssrc = sc.ssrc;
-        rc.rtx_ssrc = sc.rtx_ssrc;
-        if (video) {
-            rc.payload_type = 96;
-            rc.rtx_payload_type = 97;
-            rc.source = v->source == SIM_VIDEO_SOURCE_CLIP ? PEER_VIDEO_CLIP : PEER_VIDEO_PATTERN;
-            rc.fps = v->fps;
-            rc.width = v->width & ~1u;
-            rc.height = v->height & ~1u;
-            rc.n_layers = (unsigned)v->layer_count;
-            for (size_t l = 0; l < v->layer_count; l++) {
-                rc.layer_width[l] = run_even(v->layers[l].width);
-                rc.layer_height[l] = run_even(v->layers[l].height);
-            }
-            rc.pattern_seed = run->scenario->seed;
-            rc.clips = run->clips;
-        } else {
-            rc.payload_type = 111;
-            rc.ptime_ms = run->scenario->media.audio->ptime_ms;
-        }
+        peer_remote_config_t rc = run__remote_config(
+            run, s, video ? PEER_KIND_VIDEO : PEER_KIND_AUDIO, sc.ssrc, sc.rtx_ssrc);
         peer_err_t err = peer_add_remote(r->peer, &rc);
         if (err != PEER_OK) {
             run__fail(run, "%s: cannot receive from %s: %s", r->sp->name, s->sp->name,

@@ -156,41 +156,17 @@ static peer_t *run_view_new(run_t *run, run_peer_t *p, uint64_t now_us)
         run__fail(run, "%s: cannot create its attacker view", p->sp->name);
         return NULL;
     }
-    const sim_scenario_video_t *v = sc->media.video;
     for (size_t i = 0; i < run->peer_count; i++) {
         run_peer_t *s = &run->peers[i];
         if (s == p || !s->present)
             continue;
+        peer_remote_config_t rc;
         if (s->publishes_video) {
-            peer_remote_config_t rc;
-            memset(&rc, 0, sizeof(rc));
-            rc.sender_id = s->id;
-            rc.kind = PEER_KIND_VIDEO;
-            rc.ssrc = s->video_ssrc[0];
-            rc.rtx_ssrc = s->video_rtx[0];
-            rc.payload_type = 96;
-            rc.rtx_payload_type = 97;
-            rc.source = v->source == SIM_VIDEO_SOURCE_CLIP ? PEER_VIDEO_CLIP : PEER_VIDEO_PATTERN;
-            rc.fps = v->fps;
-            rc.width = run_even(v->width);
-            rc.height = run_even(v->height);
-            rc.n_layers = (unsigned)v->layer_count;
-            for (size_t l = 0; l < v->layer_count; l++) {
-                rc.layer_width[l] = run_even(v->layers[l].width);
-                rc.layer_height[l] = run_even(v->layers[l].height);
-            }
-            rc.pattern_seed = sc->seed;
-            rc.clips = run->clips;
+            rc = run__remote_config(run, s, PEER_KIND_VIDEO, s->video_ssrc[0], s->video_rtx[0]);
             (void)peer_add_remote(view, &rc);
         }
         if (s->publishes_audio) {
-            peer_remote_config_t rc;
-            memset(&rc, 0, sizeof(rc));
-            rc.sender_id = s->id;
-            rc.kind = PEER_KIND_AUDIO;
-            rc.ssrc = s->audio_ssrc;
-            rc.payload_type = 111;
-            rc.ptime_ms = sc->media.audio->ptime_ms;
+            rc = run__remote_config(run, s, PEER_KIND_AUDIO, s->audio_ssrc, 0);
             (void)peer_add_remote(view, &rc);
         }
     }

@@ -139,6 +139,9 @@ uint64_t run__wall_ns(void);
 void run__wall_sample(run_t *run, uint64_t ns);
 
 void run__poll_peer(run_peer_t *p, uint64_t now_us);
+/* What a receiver of s's `kind` needs to know, for the SSRCs it gets. */
+peer_remote_config_t run__remote_config(const run_t *run, const run_peer_t *s, peer_kind_t kind,
+                                        uint32_t ssrc, uint32_t rtx_ssrc);
 void run__poll_sfu(run_t *run, uint64_t now_us);
 
 static inline uint32_t run_even(uint32_t v)

@@ -98,8 +98,9 @@ static inline void t_add(sfu_room_t *room, uint32_t id)
     ck_assert_int_eq(sfu_add_participant(room, &pc), SFU_OK);
 }
 
-/* Audio track 1 of publisher `id`: SSRC id * 1000 + 1, PT 111. */
-static inline void t_declare_audio(sfu_room_t *room, uint32_t id)
+/* Audio track 1 of publisher `id`: SSRC id * 1000 + 1, PT 111, audio level
+ * and TWCC extensions. */
+static inline sfu_track_config_t t_audio_track(uint32_t id)
 {
     sfu_track_config_t t = sfu_track_config_default();
     t.track_id = 1;
@@ -112,6 +113,12 @@ static inline void t_declare_audio(sfu_room_t *room, uint32_t id)
     t.vp8 = false;
     t.ext.audio_level = T_EXT_AUDIO_LEVEL;
     t.ext.twcc = T_EXT_TWCC;
+    return t;
+}
+
+static inline void t_declare_audio(sfu_room_t *room, uint32_t id)
+{
+    sfu_track_config_t t = t_audio_track(id);
     ck_assert_int_eq(sfu_declare_track(room, id, &t), SFU_OK);
 }
 

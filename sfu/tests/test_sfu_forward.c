@@ -447,14 +447,8 @@ START_TEST(abs_send_time_is_the_forwarding_time)
     sfu_room_t *room = t_room(&config, &sink, NULL);
     t_add(room, 1);
     t_add(room, 2);
-    sfu_track_config_t t = sfu_track_config_default();
-    t.track_id = 1;
-    t.kind = SFU_KIND_AUDIO;
-    t.layers[0].ssrc = 1001;
-    t.media_pt = 111;
-    t.clock_rate = 48000;
-    t.vp8 = false;
-    t.ext.abs_send_time = 2;
+    sfu_track_config_t t = t_audio_track(1);
+    t.ext = (sfu_ext_ids_t){ .abs_send_time = 2 };
     ck_assert_int_eq(sfu_declare_track(room, 1, &t), SFU_OK);
     t_subscribe(room, 2, 1, 1, 0);
     /* Given a packet stamped 0 by the publisher */
@@ -489,15 +483,8 @@ START_TEST(abs_capture_time_is_forwarded_unchanged)
     sfu_room_t *room = t_room(&config, &sink, NULL);
     t_add(room, 1);
     t_add(room, 2);
-    sfu_track_config_t t = sfu_track_config_default();
-    t.track_id = 1;
-    t.kind = SFU_KIND_AUDIO;
-    t.layers[0].ssrc = 1001;
-    t.media_pt = 111;
-    t.clock_rate = 48000;
-    t.vp8 = false;
-    t.ext.audio_level = T_EXT_AUDIO_LEVEL;
-    t.ext.abs_capture_time = PUB_ID;
+    sfu_track_config_t t = t_audio_track(1);
+    t.ext = (sfu_ext_ids_t){ .audio_level = T_EXT_AUDIO_LEVEL, .abs_capture_time = PUB_ID };
     ck_assert_int_eq(sfu_declare_track(room, 1, &t), SFU_OK);
     sfu_subscription_config_t sc = { .ssrc = 777, .first_seq = 1, .has_ext_map = _i > 0 };
     sc.ext.audio_level = 5;
