@@ -143,6 +143,8 @@ static bool sfu__is_keyframe_start(sfu_room_t *room, const sfu__track_t *track,
         (void)rtp_vp8_peek(h->payload + desc_len, 1, &info);
         return info.have >= RTP_VP8_HAVE_TAG_BYTE && info.keyframe;
     }
+    case SFU_KEYFRAME_NONE:
+        return false;
     }
     return false;
 }
@@ -209,8 +211,13 @@ static void sfu__forward(sfu_room_t *room, sfu__sub_t *sub, const uint8_t *pkt, 
         room->stats.dropped.output_error++;
         return;
     }
-    if (res.verdict == SFU__RW_DROP_WAIT_KEYFRAME && layer == sub->target_layer)
-        sfu__request_keyframe(room, track, layer, now_us);
+    if (res.verdict == SFU__RW_DROP_WAIT_KEYFRAME) {
+        room->stats.dropped.wait_keyframe++;
+        if (layer == sub->target_layer)
+            sfu__request_keyframe(room, track, layer, now_us);
+    } else if (res.verdict != SFU__RW_FORWARD) {
+        room->stats.dropped.not_selected++;
+    }
     if (res.verdict != SFU__RW_FORWARD)
         return;
     if (res.switched && sub->sent_any)

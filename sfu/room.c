@@ -305,7 +305,9 @@ static bool sfu__track_config_valid(const sfu_track_config_t *t)
 {
     if ((unsigned)t->kind > (unsigned)SFU_KIND_VIDEO || t->n_layers == 0 ||
         t->n_layers > SFU_MAX_LAYERS || t->clock_rate == 0 || t->media_pt > 127 ||
-        t->rtx_pt > 127 || (unsigned)t->keyframe_signal > (unsigned)SFU_KEYFRAME_CLEAR_PREFIX)
+        t->rtx_pt > 127 || (unsigned)t->keyframe_signal > (unsigned)SFU_KEYFRAME_NONE)
+        return false;
+    if (t->keyframe_signal == SFU_KEYFRAME_NONE && t->n_layers != 1)
         return false;
     if (t->kind == SFU_KIND_AUDIO && t->n_layers != 1)
         return false;
@@ -453,9 +455,11 @@ sfu_err_t sfu_subscribe(sfu_room_t *room, uint32_t subscriber_id, uint32_t publi
     sfu__rewriter_config_t rw = sfu__rewriter_config_default();
     rw.ssrc = config->ssrc;
     rw.clock_rate = track->config.clock_rate;
-    rw.video = track->config.kind == SFU_KIND_VIDEO;
-    rw.vp8 = rw.video && track->config.vp8;
-    rw.dd_ext_id = rw.video ? track->config.ext.dependency_descriptor : 0;
+    bool video = track->config.kind == SFU_KIND_VIDEO;
+    /* Without a keyframe signal the one source starts at its first packet. */
+    rw.video = video && track->config.keyframe_signal != SFU_KEYFRAME_NONE;
+    rw.vp8 = video && track->config.vp8;
+    rw.dd_ext_id = video ? track->config.ext.dependency_descriptor : 0;
     rw.first_seq = config->first_seq;
     rw.first_timestamp = config->first_timestamp;
     sfu_err_t err = sfu__rewriter_init(&sub->rewriter, &rw);
@@ -465,7 +469,7 @@ sfu_err_t sfu_subscribe(sfu_room_t *room, uint32_t subscriber_id, uint32_t publi
     if (room->config.nack) {
         sfu__history_config_t hc = {
             .capacity =
-                rw.video ? room->config.history_packets_video : room->config.history_packets_audio,
+                video ? room->config.history_packets_video : room->config.history_packets_audio,
             .slot_size = room->config.history_slot_size,
             .history_ms = room->config.history_ms,
         };

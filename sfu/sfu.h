@@ -55,6 +55,10 @@ typedef enum sfu_keyframe_signal {
     SFU_KEYFRAME_DEPENDENCY_DESCRIPTOR = 0, /* DD start of frame with a template structure */
     SFU_KEYFRAME_FRAME_MARKING,             /* frame marking S and I bits */
     SFU_KEYFRAME_CLEAR_PREFIX,              /* VP8 P bit, first byte after the descriptor */
+    /* None readable (an unknown codec, a payload encrypted from its first
+     * byte): the track must have one layer, and each subscriber gets it
+     * from its first packet, as audio. The replay of a capture uses it. */
+    SFU_KEYFRAME_NONE,
 } sfu_keyframe_signal_t;
 
 /* The scenario's "sfu.layer_selection". */
@@ -219,6 +223,11 @@ typedef struct sfu_stats {
         uint64_t srtp_auth;    /* SRTP/SRTCP authentication failures */
         uint64_t history_miss; /* NACKed packets not (or no longer) in history */
         uint64_t queue;        /* always 0: the core keeps no send queue */
+        /* Per subscription copy, not per packet: a video source waiting for
+         * its first keyframe start, and packets of a source not forwarded
+         * (a layer not selected, or older than the switch point). */
+        uint64_t wait_keyframe;
+        uint64_t not_selected;
         /* Finer reasons. */
         uint64_t malformed_rtp;
         uint64_t malformed_rtcp;

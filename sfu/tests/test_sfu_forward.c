@@ -309,6 +309,49 @@ START_TEST(pending_switch_requests_a_keyframe)
     sfu_stats_t s = t_stats(room);
     ck_assert_uint_eq(s.plis_forwarded, 1);
     ck_assert_uint_ge(s.plis_suppressed, 1);
+    /* And every copy held back is counted: 2 frames of 2 packets on layer 2
+     * wait for a keyframe, those of layers 0 and 1 are not selected */
+    ck_assert_uint_eq(s.dropped.wait_keyframe, 4);
+    ck_assert_uint_eq(s.dropped.not_selected, 8);
+    sfu_room_free(room);
+}
+END_TEST
+
+/* Without a readable keyframe signal (the replay of an H264 or encrypted
+ * capture), a one-layer video track goes to its subscribers from its first
+ * packet, whatever that packet holds; more layers are refused. */
+START_TEST(keyframe_signal_none_forwards_from_the_first_packet)
+{
+    t_sink_reset(&sink);
+    sfu_config_t config = sfu_config_default();
+    sfu_room_t *room = t_room(&config, &sink, NULL);
+    t_add(room, 1);
+    t_add(room, 2);
+    sfu_track_config_t t = sfu_track_config_default();
+    t.track_id = 2;
+    t.n_layers = 2;
+    t.layers[0].ssrc = 1010;
+    t.layers[1].ssrc = 1011;
+    t.keyframe_signal = SFU_KEYFRAME_NONE;
+    ck_assert_int_eq(sfu_declare_track(room, 1, &t), SFU_ERR_INVALID_ARG);
+    t.n_layers = 1;
+    t.vp8 = false;
+    ck_assert_int_eq(sfu_declare_track(room, 1, &t), SFU_OK);
+    t_subscribe(room, 2, 1, 2, 0);
+    for (uint16_t i = 0; i < 5; i++) {
+        t_rtp_t r = t_rtp_default();
+        r.ssrc = 1010;
+        r.seq = (uint16_t)(100 + i);
+        r.ts = 9000u * i;
+        uint8_t buf[T_MAX_PKT];
+        size_t len = t_build_rtp(&r, buf, sizeof(buf));
+        ck_assert_int_eq(sfu_input(room, 1, i * 33 * T_MS, buf, len), SFU_OK);
+    }
+    ck_assert_uint_eq(sink.per_participant[2], 5);
+    sfu_stats_t s = t_stats(room);
+    ck_assert_uint_eq(s.dropped.wait_keyframe, 0);
+    ck_assert_uint_eq(s.keyframes_in, 0);
+    ck_assert_uint_eq(s.plis_forwarded, 0);
     sfu_room_free(room);
 }
 END_TEST
@@ -773,6 +816,7 @@ Suite *blindfold_test_suite(void)
     tcase_add_test(tc, layer_switches_wait_for_keyframe_frame_marking);
     tcase_add_test(tc, layer_switches_wait_for_keyframe_vp8_clear_prefix);
     tcase_add_test(tc, pending_switch_requests_a_keyframe);
+    tcase_add_test(tc, keyframe_signal_none_forwards_from_the_first_packet);
     tcase_add_test(tc, layer_switch_at_dependency_descriptor_keyframe);
     tcase_add_test(tc, bandwidth_hook_picks_the_layer);
     suite_add_tcase(s, tc);
