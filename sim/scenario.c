@@ -241,20 +241,46 @@ static void fail_early(const char *label, char *err, size_t err_len, const char 
     sim__fail(&ld, "%s", message);
 }
 
+/* An empty store and its resolved JSON object; NULL (err filled) when out
+ * of memory. */
+static scenario_store_t *store_new(const char *label, char *err, size_t err_len, json_t **resolved)
+{
+    scenario_store_t *store = calloc(1, sizeof *store);
+    *resolved = json_object();
+    if (store == NULL || *resolved == NULL) {
+        free(store);
+        json_decref(*resolved);
+        *resolved = NULL;
+        fail_early(label, err, err_len, "out of memory");
+        return NULL;
+    }
+    return store;
+}
+
+/* Hands the loader's results to the store: the scenario, or NULL (freed)
+ * when loading failed. */
+static sim_scenario_t *store_finish(scenario_store_t *store, json_t *resolved,
+                                    const sim__loader_t *ld)
+{
+    store->resolved = resolved;
+    store->arena = ld->arena;
+    if (ld->failed) {
+        sim_scenario_free(&store->scenario);
+        return NULL;
+    }
+    return &store->scenario;
+}
+
 sim_scenario_t *sim_scenario_load_text(const char *json_text, size_t len, const char *label,
                                        const char *base_dir, const char *const *sets, size_t n_sets,
                                        char *err, size_t err_len)
 {
     if (err_len > 0 && err != NULL)
         err[0] = '\0';
-    scenario_store_t *store = calloc(1, sizeof *store);
-    json_t *resolved = json_object();
-    if (store == NULL || resolved == NULL) {
-        free(store);
-        json_decref(resolved);
-        fail_early(label, err, err_len, "out of memory");
+    json_t *resolved = NULL;
+    scenario_store_t *store = store_new(label, err, err_len, &resolved);
+    if (store == NULL)
         return NULL;
-    }
     sim__loader_t ld = {
         .label = label,
         .base_dir = base_dir,
@@ -268,13 +294,7 @@ sim_scenario_t *sim_scenario_load_text(const char *json_text, size_t len, const 
     if (root != NULL && !ld.failed)
         load_root(&ld, root, resolved);
     json_decref(root);
-    store->resolved = resolved;
-    store->arena = ld.arena;
-    if (ld.failed) {
-        sim_scenario_free(&store->scenario);
-        return NULL;
-    }
-    return &store->scenario;
+    return store_finish(store, resolved, &ld);
 }
 
 /* Reads a whole file; NULL with the error recorded. */
@@ -354,6 +374,33 @@ sim_scenario_t *sim_scenario_load(const char *path, const char *const *sets, siz
     free(dir);
     free(text);
     return scenario;
+}
+
+sim_scenario_t *sim_scenario_load_link(const char *path, char *err, size_t err_len)
+{
+    if (err_len > 0 && err != NULL)
+        err[0] = '\0';
+    json_t *resolved = NULL;
+    scenario_store_t *store = store_new(path, err, err_len, &resolved);
+    if (store == NULL)
+        return NULL;
+    sim__loader_t ld = {
+        .label = path, .err = err, .err_len = err_len, .scenario = &store->scenario
+    };
+    size_t len = 0;
+    char *text = read_file(&ld, path, &len);
+    bool oom = false;
+    char *dir = text != NULL ? directory_of(path, &oom) : NULL;
+    if (oom)
+        sim__fail(&ld, "out of memory");
+    ld.base_dir = dir;
+    json_t *root = text != NULL && !ld.failed ? parse_text(&ld, text, len) : NULL;
+    if (root != NULL)
+        sim__load_link_file(&ld, root, resolved);
+    json_decref(root);
+    free(text);
+    free(dir);
+    return store_finish(store, resolved, &ld);
 }
 
 sim_scenario_t *sim_scenario_builtin_default(const char *const *sets, size_t n_sets, char *err,

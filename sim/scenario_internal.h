@@ -159,6 +159,9 @@ bool sim__load_events(sim__loader_t *ld, const json_t *root, json_t *resolved);
 bool sim__load_budgets(sim__loader_t *ld, const json_t *root, json_t *resolved);
 
 /* Looks up a link by name at the current path; fails with a suggestion. */
+/* A file holding one link profile (sim_scenario_load_link): fills the
+ * scenario's links with "ideal" and the profile, named "link". */
+bool sim__load_link_file(sim__loader_t *ld, const json_t *raw, json_t *resolved);
 bool sim__find_link(sim__loader_t *ld, const char *name, size_t *index);
 /* Looks up a video layer by rid at the current path. */
 bool sim__find_layer(sim__loader_t *ld, const char *rid, size_t *index);

@@ -432,6 +432,23 @@ bool sim__load_links(sim__loader_t *ld, const json_t *root, json_t *resolved)
     return !ld->failed;
 }
 
+bool sim__load_link_file(sim__loader_t *ld, const json_t *raw, json_t *resolved)
+{
+    sim_scenario_link_t *table = sim__alloc(ld, 2, sizeof *table);
+    json_t *ideal = sim__put_object(ld, resolved, "ideal");
+    json_t *echo = sim__put_object(ld, resolved, "link");
+    if (table == NULL || ideal == NULL || echo == NULL)
+        return false;
+    table[0].profile = sim_link_profile_ideal();
+    table[0].name = "ideal";
+    if (!load_profile(ld, raw, echo, &table[1]))
+        return false;
+    table[1].name = "link";
+    ld->scenario->links = table;
+    ld->scenario->link_count = 2;
+    return !ld->failed;
+}
+
 bool sim__find_link(sim__loader_t *ld, const char *name, size_t *index)
 {
     const sim_scenario_t *scn = ld->scenario;

@@ -265,6 +265,15 @@ sim_scenario_t *sim_scenario_builtin_default(const char *const *sets, size_t n_s
 /* The built-in default scenario's JSON text. */
 const char *sim_scenario_builtin_default_text(void);
 
+/* Loads a file holding one link profile: a JSON object in the format of
+ * one entry of "links" (blindfold replay --link). The result is a scenario
+ * holding only links: links[0] "ideal" and links[1] the file's profile,
+ * named "link"; its trace file is relative to the file's directory. Its
+ * other fields are zero: only sim_scenario_free() and the links may be
+ * used. NULL on any problem, with one line in err: `FILE: JSON.PATH:
+ * message` (the path from the object, as "loss.p"), `FILE: message`. */
+sim_scenario_t *sim_scenario_load_link(const char *path, char *err, size_t err_len);
+
 /* Frees a scenario; accepts NULL. */
 void sim_scenario_free(sim_scenario_t *scenario);
 

@@ -343,6 +343,52 @@ START_TEST(trace_errors)
 }
 END_TEST
 
+/* ---- a link profile file (blindfold replay --link) -------------------------- */
+
+START_TEST(link_file_loads_one_profile)
+{
+    make_trace_dir();
+    char err[1024], path[128], want[512];
+    write_trace("cell.trace", "0\n7\n");
+    write_trace("link.json", "{\"delay_ms\": 40, \"loss\": {\"model\": \"bernoulli\", "
+                             "\"p\": 0.1}, \"trace\": \"cell.trace\"}");
+    snprintf(path, sizeof path, "%s/link.json", trace_dir);
+    sim_scenario_t *scn = sim_scenario_load_link(path, err, sizeof err);
+    ck_assert_msg(scn != NULL, "%s", err);
+    ck_assert_uint_eq(scn->link_count, 2);
+    ck_assert_str_eq(scn->links[1].name, "link");
+    ck_assert_double_eq(scn->links[1].profile.delay_ms, 40);
+    ck_assert_int_eq(scn->links[1].profile.loss.model, SIM_LOSS_BERNOULLI);
+    ck_assert_double_eq(scn->links[1].profile.loss.p, 0.1);
+    /* The trace is read relative to the profile's folder */
+    ck_assert_uint_eq(scn->links[1].profile.trace_len, 2);
+    sim_scenario_free(scn);
+
+    /* Errors name the file and the path inside the object */
+    write_trace("link.json", "{\"loss\": {\"model\": \"bernoulli\", \"p\": 2}}");
+    ck_assert_ptr_null(sim_scenario_load_link(path, err, sizeof err));
+    snprintf(want, sizeof want, "%s: loss.p: 2 is out of range [0, 1]", path);
+    ck_assert_str_eq(err, want);
+    write_trace("link.json", "{\"delay\": 4}");
+    ck_assert_ptr_null(sim_scenario_load_link(path, err, sizeof err));
+    snprintf(want, sizeof want, "%s: delay: unknown key (did you mean \"delay_ms\"?)", path);
+    ck_assert_str_eq(err, want);
+    write_trace("link.json", "[1]");
+    ck_assert_ptr_null(sim_scenario_load_link(path, err, sizeof err));
+    snprintf(want, sizeof want, "%s: expected a link profile object, got an array", path);
+    ck_assert_str_eq(err, want);
+    write_trace("link.json", "{\"delay_ms\": ");
+    ck_assert_ptr_null(sim_scenario_load_link(path, err, sizeof err));
+    ck_assert_msg(strstr(err, "link.json: line 1, column ") != NULL, "%s", err);
+    remove_trace("link.json");
+    ck_assert_ptr_null(sim_scenario_load_link(path, err, sizeof err));
+    snprintf(want, sizeof want, "%s: cannot open: No such file or directory", path);
+    ck_assert_str_eq(err, want);
+    remove_trace("cell.trace");
+    rmdir(trace_dir);
+}
+END_TEST
+
 Suite *blindfold_test_suite(void)
 {
     Suite *suite = suite_create("scenario_errors");
@@ -354,6 +400,7 @@ Suite *blindfold_test_suite(void)
     suite_add_tcase(suite, messages);
     TCase *traces = tcase_create("traces");
     tcase_add_test(traces, trace_errors);
+    tcase_add_test(traces, link_file_loads_one_profile);
     suite_add_tcase(suite, traces);
     return suite;
 }
