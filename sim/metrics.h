@@ -307,6 +307,27 @@ typedef struct sim__metrics_link_counts {
 sim__metrics_err_t sim__metrics_link_counts(sim__metrics_t *metrics,
                                             const sim__metrics_link_counts_t *counts);
 
+/* What the link counters alone cannot say, for the same interval as a
+ * sim__metrics_link_counts() call (and, like it, counted in the bucket of
+ * at_us): `rtx_packets` retransmitted packets (RFC 4588 RTX) handed to the
+ * link: for "up" the ones the peer sent, for "down" the ones the SFU sent
+ * to the peer; and `queue_delay_sum_us`, the time the delivered copies
+ * waited in the link's bottleneck queue, summed. `has_rtx` and
+ * `has_queue_delay` say which of the two the caller knows: a column fed
+ * by no call at all stays empty in timeseries.csv. ERR_INVALID_ARG,
+ * ERR_STATE after finish, ERR_RANGE past duration_us, ERR_NO_MEMORY. */
+typedef struct sim__metrics_link_extra {
+    size_t peer;
+    sim__metrics_dir_t dir;
+    uint64_t at_us;
+    bool has_rtx, has_queue_delay;
+    uint64_t rtx_packets;
+    uint64_t queue_delay_sum_us;
+} sim__metrics_link_extra_t;
+
+sim__metrics_err_t sim__metrics_link_extra(sim__metrics_t *metrics,
+                                           const sim__metrics_link_extra_t *extra);
+
 /* From at_us on, `receiver` gets video layer `layer` from `sender`
  * (SIM__METRICS_NO_LAYER: none any more). For timeseries.csv. Per
  * receiver, at_us never decreases (ERR_ORDER); at equal times the later
@@ -487,6 +508,13 @@ bool sim__metrics_budget_passes(sim__metrics_budget_t budget,
  *                  (the last layer sample before it, over senders whose
  *                  video pair is active during the bucket); empty on up
  *                  rows and when no layer is known
+ *   rtx_packets    retransmitted (RTX) packets handed to the link in the
+ *                  bucket: up rows those the peer sent, down rows those
+ *                  the SFU sent to the peer (sim__metrics_link_extra());
+ *                  empty in every row when no input gave RTX counts
+ *   mean_queue_delay_ms  the queueing part of mean_delay_ms: mean time the
+ *                  delivered copies waited in the bottleneck queue; empty
+ *                  without a delivered copy or when no input gave it
  * Reals are printed with "%.3f" (loss_ratio "%.4f"). Returns ERR_STATE
  * before finish, ERR_INVALID_ARG for a NULL file, ERR_NO_MEMORY; a write
  * error shows in ferror(out). */

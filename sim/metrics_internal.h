@@ -56,7 +56,7 @@ typedef struct sim__metrics_pair_state {
     size_t active_count;
 } sim__metrics_pair_state_t;
 
-/* Link outcomes of one peer, direction and bucket: 40 bytes. Sends and
+/* Link outcomes of one peer, direction and bucket: 56 bytes. Sends and
  * losses count in the bucket of the send, deliveries (duplicates
  * included) in the bucket of the delivery. */
 typedef struct sim__metrics_bucket {
@@ -66,6 +66,10 @@ typedef struct sim__metrics_bucket {
     uint64_t bytes;     /* sent */
     uint64_t delivered_bytes;
     uint64_t delay_sum_us; /* of the delivered copies */
+    /* sim__metrics_link_extra(): retransmissions handed to the link and the
+     * queueing part of the delivered copies' delay. */
+    uint64_t rtx_packets;
+    uint64_t queue_delay_sum_us;
 } sim__metrics_bucket_t;
 
 /* From at_us on, the receiver gets `layer` from `sender`: 16 bytes. */
@@ -111,6 +115,9 @@ struct sim__metrics {
     size_t pair_state_count, pair_state_cap;
     uint64_t capture_mismatch;
     bool finished;
+    /* Whether sim__metrics_link_extra() fed the rtx_packets and the queue
+     * delay columns of timeseries.csv; without it they stay empty. */
+    bool has_rtx, has_queue_delay;
     /* Results, set by finish. */
     sim__metrics_pair_t *listed;
     size_t listed_count;

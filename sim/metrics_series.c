@@ -1,7 +1,8 @@
 /* sim/metrics_series.c: timeseries.csv (docs/report-format.md), one row
  * per bucket of virtual time per peer and link direction. The link
  * outcomes were summed into their buckets as they came (metrics.c); the
- * layer columns replay each receiver's layer samples bucket by bucket. The
+ * layer columns replay each receiver's layer samples bucket by bucket; the
+ * RTX and queueing-delay columns come from sim__metrics_link_extra(). The
  * columns and the row order are documented at
  * sim__metrics_write_timeseries() in sim/metrics.h. Every figure is a
  * ratio of integer sums, printed with a fixed format, so the file is
@@ -162,6 +163,12 @@ static void sim__metrics_csv_row(FILE *out, const sim__metrics_t *metrics, size_
         fprintf(out, "%.3f", (double)b->delay_sum_us / (double)delivered / 1000.0);
     sim__metrics_csv_layer(out, dir == SIM__METRICS_DOWN ? lo : NULL, bucket);
     sim__metrics_csv_layer(out, dir == SIM__METRICS_DOWN ? hi : NULL, bucket);
+    fputc(',', out);
+    if (metrics->has_rtx)
+        fprintf(out, "%" PRIu64, b->rtx_packets);
+    fputc(',', out);
+    if (metrics->has_queue_delay && delivered > 0)
+        fprintf(out, "%.3f", (double)b->queue_delay_sum_us / (double)delivered / 1000.0);
     fputc('\n', out);
 }
 
@@ -173,6 +180,35 @@ static bool sim__metrics_has_packets(const sim__metrics_peer_state_t *peer, size
             return true;
     }
     return false;
+}
+
+sim__metrics_err_t sim__metrics_link_extra(sim__metrics_t *metrics,
+                                           const sim__metrics_link_extra_t *extra)
+{
+    if (!metrics || !extra || extra->peer >= metrics->peer_count ||
+        (extra->dir != SIM__METRICS_UP && extra->dir != SIM__METRICS_DOWN))
+        return SIM__METRICS_ERR_INVALID_ARG;
+    if (metrics->finished)
+        return SIM__METRICS_ERR_STATE;
+    if (extra->at_us > metrics->config.duration_us)
+        return SIM__METRICS_ERR_RANGE;
+    metrics->has_rtx |= extra->has_rtx;
+    metrics->has_queue_delay |= extra->has_queue_delay;
+    if (extra->rtx_packets == 0 && extra->queue_delay_sum_us == 0)
+        return SIM__METRICS_OK;
+    /* The same buckets as sim__metrics_link_counts(), which frees them. */
+    sim__metrics_bucket_t **buckets = &metrics->peers[extra->peer].buckets[extra->dir];
+    if (!*buckets) {
+        *buckets = calloc(metrics->bucket_count, sizeof **buckets);
+        if (!*buckets)
+            return SIM__METRICS_ERR_NO_MEMORY;
+    }
+    size_t index = (size_t)(extra->at_us / metrics->config.bucket_us);
+    if (index >= metrics->bucket_count)
+        index = metrics->bucket_count - 1;
+    (*buckets)[index].rtx_packets += extra->rtx_packets;
+    (*buckets)[index].queue_delay_sum_us += extra->queue_delay_sum_us;
+    return SIM__METRICS_OK;
 }
 
 sim__metrics_err_t sim__metrics_write_timeseries(const sim__metrics_t *metrics, FILE *out)
@@ -197,7 +233,7 @@ sim__metrics_err_t sim__metrics_write_timeseries(const sim__metrics_t *metrics, 
         }
     }
     fputs("t_s,peer,dir,packets,lost,loss_ratio,kbps,sent_kbps,mean_delay_ms,layer_min,"
-          "layer_max\n",
+          "layer_max,rtx_packets,mean_queue_delay_ms\n",
           out);
     for (size_t k = 0; k < buckets; k++) {
         uint64_t start = (uint64_t)k * metrics->config.bucket_us;

@@ -13,6 +13,8 @@
  * each, at the time their poll asked for. Input can make work due
  * earlier (a packet completes a frame), so after every input the object
  * is polled at once and its timer moved forward when needed. */
+#include "rtp/rtp.h"
+#include "sim/pcap_out.h"
 #include "sim/run_internal.h"
 
 #include <inttypes.h>
@@ -144,6 +146,14 @@ static void run_sfu_timer(void *ctx, uint64_t now_us)
 
 /* --- Packet paths -------------------------------------------------------- */
 
+/* Whether a datagram is an RTX packet: its payload type, readable under
+ * SRTP, is the video RTX one. */
+static bool run_is_rtx(const run_t *run, const uint8_t *bytes, size_t len)
+{
+    return run->video_rtx_pt != 0 && len >= RTP_FIXED_HEADER_LEN &&
+           rtp_demux(bytes, len) == RTP_DEMUX_RTP && (bytes[1] & 0x7fu) == run->video_rtx_pt;
+}
+
 /* peer -> uplink */
 static void run_peer_sink(void *ctx, uint32_t peer_id, uint64_t now_us, const uint8_t *bytes,
                           size_t len)
@@ -151,7 +161,20 @@ static void run_peer_sink(void *ctx, uint32_t peer_id, uint64_t now_us, const ui
     (void)peer_id;
     (void)now_us;
     run_peer_t *p = ctx;
+    if (run_is_rtx(p->run, bytes, len))
+        p->rtx_up++;
     (void)sim_link_send(p->up, bytes, len);
+}
+
+/* Addresses in the run's pcap (sim/sim_run.h). */
+static const sim__pcap_end_t run_pcap_sfu = { .ip = { 10, 255, 0, 1 }, .port = 3478 };
+
+static sim__pcap_end_t run_pcap_peer(const run_peer_t *p)
+{
+    sim__pcap_end_t end = { .ip = { 10, 1, (uint8_t)(p->index / 250),
+                                    (uint8_t)(1 + p->index % 250) },
+                            .port = (uint16_t)(5000 + p->index) };
+    return end;
 }
 
 /* uplink -> SFU */
@@ -162,6 +185,10 @@ static void run_uplink_deliver(void *ctx, uint64_t now_us, const uint8_t *packet
     if (!p->present) {
         run->late_uplink++;
         return;
+    }
+    if (run->pcap != NULL) {
+        sim__pcap_end_t from = run_pcap_peer(p), to = run_pcap_sfu;
+        sim__pcap_out_udp(run->pcap, SIM_RUN_PCAP_EPOCH_US + now_us, &from, &to, packet, len);
     }
     uint64_t t0 = run__wall_ns();
     (void)run->ops->input(run->sfu, p->id, now_us, packet, len);
@@ -174,11 +201,16 @@ static void run_uplink_deliver(void *ctx, uint64_t now_us, const uint8_t *packet
 static void run_sfu_sink(void *ctx, uint32_t participant_id, uint64_t now_us, const uint8_t *bytes,
                          size_t len)
 {
-    (void)now_us;
     run_t *run = ctx;
     if (participant_id == 0 || participant_id > run->peer_count)
         return;
     run_peer_t *p = &run->peers[participant_id - 1];
+    if (run->pcap != NULL) {
+        sim__pcap_end_t from = run_pcap_sfu, to = run_pcap_peer(p);
+        sim__pcap_out_udp(run->pcap, SIM_RUN_PCAP_EPOCH_US + now_us, &from, &to, bytes, len);
+    }
+    if (run_is_rtx(run, bytes, len))
+        p->rtx_down++;
     (void)sim_link_send(p->down, bytes, len);
 }
 
@@ -359,6 +391,7 @@ static bool run_declare_tracks(run_peer_t *p, const peer_config_t *c)
         }
         t.media_pt = c->video.payload_type;
         t.rtx_pt = c->video.rtx_payload_type;
+        run->video_rtx_pt = c->video.rtx_payload_type;
         t.clock_rate = 90000;
         t.vp8 = true;
         t.keyframe_signal = run->sfu_signal;
@@ -931,9 +964,18 @@ sim_run_status_t sim_run_call(const sim_scenario_t *scenario, const sim_run_opti
     sim_run_status_t status = SIM_RUN_INTERNAL;
     run_event_t *events = NULL;
     size_t n_events = 0;
-    if (run_setup(run) && run_schedule_events(run, &events, &n_events)) {
+    char pcap_err[512];
+    if (run->options->pcap != NULL) {
+        run->pcap = sim__pcap_out_open(run->options->pcap, pcap_err, sizeof pcap_err);
+        if (run->pcap == NULL)
+            run__fail(run, "%s", pcap_err);
+    }
+    if (!run->failed && run_setup(run) && run_schedule_events(run, &events, &n_events)) {
         (void)sim_schedule(run->engine, 0, run_tick, run);
         (void)sim_run_until(run->engine, run->end_us);
+        if (run->pcap != NULL && !sim__pcap_out_close(run->pcap))
+            run__fail(run, "%s: write failed", run->options->pcap);
+        run->pcap = NULL;
         if (!run->failed) {
             for (size_t i = 0; i < run->peer_count; i++) {
                 run_peer_t *p = &run->peers[i];
@@ -959,6 +1001,7 @@ sim_run_status_t sim_run_call(const sim_scenario_t *scenario, const sim_run_opti
         if (err_len > 0)
             snprintf(err, err_len, "%s", run->error);
     }
+    (void)sim__pcap_out_close(run->pcap);
     run_teardown(run);
     free(events);
     free(run);

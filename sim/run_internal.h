@@ -57,6 +57,9 @@ typedef struct run_peer {
     unsigned joins;
     uint64_t join_us;
     uint64_t present_us; /* time in the call, over all joins */
+    /* RTX packets (the video RTX payload type) handed to the uplink and,
+     * by the SFU, to the downlink: timeseries.csv's rtx_packets. */
+    uint64_t rtx_up, rtx_down;
     run_timer_t timer;
     size_t preferred_layer;
     bool publishes_audio, publishes_video;
@@ -98,7 +101,9 @@ struct run {
     sim_engine_t *engine;
     uint64_t end_us;
     bool failed;
-    bool unsupported; /* the failure is SIM_RUN_UNSUPPORTED */
+    struct sim__pcap_out *pcap; /* options->pcap */
+    uint8_t video_rtx_pt;       /* of the peers' video; 0 until a video track */
+    bool unsupported;           /* the failure is SIM_RUN_UNSUPPORTED */
     char error[256];
 
     run_peer_t *peers;

@@ -5,6 +5,7 @@
 #include "sim/metrics.h"
 #include "sim/oracle.h"
 #include "sim/run_internal.h"
+#include "sim/sfu_json.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 typedef struct run_link_mark {
     sim_link_counters_t up, down;
+    uint64_t rtx_up, rtx_down;
 } run_link_mark_t;
 
 struct run_report_state {
@@ -360,7 +362,7 @@ void run__collect_peer(run_t *run, run_peer_t *p)
 /* One bucket of every link's counters into the metrics. */
 static void run_sample_link(run_t *run, size_t peer, sim__metrics_dir_t dir,
                             const sim_link_counters_t *now, sim_link_counters_t *mark,
-                            uint64_t at_us)
+                            uint64_t rtx_now, uint64_t *rtx_mark, uint64_t at_us)
 {
     sim__metrics_link_counts_t c = {
         .peer = peer,
@@ -375,10 +377,21 @@ static void run_sample_link(run_t *run, size_t peer, sim__metrics_dir_t dir,
     };
     if (c.lost > c.packets)
         c.lost = c.packets; /* losses of packets sent in an earlier bucket */
+    sim__metrics_link_extra_t e = {
+        .peer = peer,
+        .dir = dir,
+        .at_us = at_us,
+        .has_rtx = true,
+        .has_queue_delay = true,
+        .rtx_packets = rtx_now - *rtx_mark,
+        .queue_delay_sum_us = now->queue_delay_sum_us - mark->queue_delay_sum_us,
+    };
     if (c.packets || c.delivered)
-        if (sim__metrics_link_counts(run->report->metrics, &c) != SIM__METRICS_OK)
+        if (sim__metrics_link_counts(run->report->metrics, &c) != SIM__METRICS_OK ||
+            sim__metrics_link_extra(run->report->metrics, &e) != SIM__METRICS_OK)
             run->report->metrics_errors++;
     *mark = *now;
+    *rtx_mark = rtx_now;
 }
 
 void run__timeseries_tick(run_t *run, uint64_t now_us)
@@ -390,9 +403,11 @@ void run__timeseries_tick(run_t *run, uint64_t now_us)
     uint64_t at = now_us - 1;
     for (size_t i = 0; i < run->peer_count; i++) {
         run_peer_t *p = &run->peers[i];
-        run_sample_link(run, i, SIM__METRICS_UP, sim_link_counters(p->up), &st->marks[i].up, at);
-        run_sample_link(run, i, SIM__METRICS_DOWN, sim_link_counters(p->down), &st->marks[i].down,
-                        at);
+        run_link_mark_t *m = &st->marks[i];
+        run_sample_link(run, i, SIM__METRICS_UP, sim_link_counters(p->up), &m->up, p->rtx_up,
+                        &m->rtx_up, at);
+        run_sample_link(run, i, SIM__METRICS_DOWN, sim_link_counters(p->down), &m->down,
+                        p->rtx_down, &m->rtx_down, at);
     }
 }
 
@@ -505,33 +520,9 @@ static json_t *run_sfu_json(const run_t *run)
     sfu_stats_t s;
     memset(&s, 0, sizeof(s));
     (void)run->ops->stats(run->sfu, &s);
-    json_t *o = json_object();
-    run_set(o, "packets_in", run_int(s.packets_in));
-    run_set(o, "packets_out", run_int(s.packets_out));
-    run_set(o, "bytes_in", run_int(s.bytes_in));
-    run_set(o, "bytes_out", run_int(s.bytes_out));
-    json_t *d = json_object();
-    run_set(d, "malformed", run_int(s.dropped.malformed));
-    run_set(d, "unknown_ssrc", run_int(s.dropped.unknown_ssrc));
-    run_set(d, "srtp_auth", run_int(s.dropped.srtp_auth));
-    run_set(d, "history_miss", run_int(s.dropped.history_miss));
-    run_set(d, "queue", run_int(s.dropped.queue));
-    run_set(d, "srtp_replay", run_int(s.dropped.srtp_replay));
-    run_set(d, "srtp_other", run_int(s.dropped.srtp_other));
-    run_set(d, "unknown_participant", run_int(s.dropped.unknown_participant));
-    run_set(d, "wrong_payload_type", run_int(s.dropped.wrong_payload_type));
-    run_set(d, "last_n", run_int(s.dropped.last_n));
-    run_set(d, "output_error", run_int(s.dropped.output_error));
-    run_set(o, "dropped", d);
-    run_set(o, "nacks_received", run_int(s.nacks_received));
-    run_set(o, "retransmissions", run_int(s.retransmissions));
-    run_set(o, "plis_forwarded", run_int(s.plis_forwarded));
-    run_set(o, "plis_suppressed", run_int(s.plis_suppressed));
-    run_set(o, "layer_switches", run_int(s.layer_switches));
-    run_set(o, "keyframes_in", run_int(s.keyframes_in));
-    run_set(o, "upstream_nacks_sent", run_int(s.upstream_nacks_sent));
-    run_set(o, "rtx_in", run_int(s.rtx_in));
-    run_set(o, "observed", run_int(s.observed));
+    json_t *o = sim__sfu_stats_json(&s);
+    if (o == NULL)
+        return NULL;
     double seconds = (double)run->end_us / 1e6;
     run_set(o, "forwarded_kbps",
             run_num(seconds > 0, (double)s.bytes_out * 8.0 / 1000.0 / seconds));

@@ -63,7 +63,17 @@ typedef struct sim_run_options {
      * and deliveries. NULL: none. */
     sim_run_line_fn on_trace;
     void *on_trace_ctx;
+    /* A pcap file of the SFU's traffic (--pcap), or NULL: every datagram
+     * the core received from a peer and sent to one, as on the wire (SRTP
+     * included), as Ethernet/IPv4/UDP. Peer i (0-based, scenario order)
+     * is 10.1.(i / 250).(1 + i % 250):(5000 + i), the SFU 10.255.0.1:3478;
+     * times are SIM_RUN_PCAP_EPOCH_US plus virtual time. `blindfold
+     * replay` reads it back. */
+    const char *pcap;
 } sim_run_options_t;
+
+/* 2026-01-01T00:00:00Z: virtual time 0 in a run's pcap. */
+#define SIM_RUN_PCAP_EPOCH_US 1767225600000000ull
 
 typedef enum sim_run_status {
     SIM_RUN_PASS = 0, /* every budget met, no invariant broken */

@@ -740,24 +740,25 @@ static void timeseries_case(bool aggregated)
     OK(sim__metrics_layer(metrics, 1, 0, ms(200), 0));
     OK(sim__metrics_finish(metrics));
 
-    static const char expected[] =
-        "t_s,peer,dir,packets,lost,loss_ratio,kbps,sent_kbps,mean_delay_ms,layer_min,layer_max\n"
-        "0.000,alice,up,2,1,0.5000,80.000,120.000,20.000,,\n"
-        "0.000,alice,down,0,0,,0.000,0.000,,,\n"
-        "0.000,carol,up,0,0,,0.000,0.000,,,\n"
-        "0.000,carol,down,0,0,,0.000,0.000,,,\n"
-        "0.100,alice,up,1,0,0.0000,100.000,100.000,30.000,,\n"
-        "0.100,alice,down,0,0,,0.000,0.000,,,\n"
-        "0.100,bob,up,0,0,,0.000,0.000,,,\n"
-        "0.100,bob,down,2,0,0.0000,240.000,240.000,30.000,1,2\n"
-        "0.100,carol,up,0,0,,0.000,0.000,,,\n"
-        "0.100,carol,down,0,0,,0.000,0.000,,,\n"
-        "0.200,alice,up,1,0,0.0000,16.000,16.000,10.000,,\n"
-        "0.200,alice,down,0,0,,0.000,0.000,,,\n"
-        "0.200,bob,up,0,0,,0.000,0.000,,,\n"
-        "0.200,bob,down,0,0,,0.000,0.000,,0,1\n"
-        "0.200,carol,up,0,0,,0.000,0.000,,,\n"
-        "0.200,carol,down,0,0,,0.000,0.000,,,\n";
+    static const char expected[] = "t_s,peer,dir,packets,lost,loss_ratio,kbps,sent_kbps,mean_delay_"
+                                   "ms,layer_min,layer_max,rtx_packets,"
+                                   "mean_queue_delay_ms\n"
+                                   "0.000,alice,up,2,1,0.5000,80.000,120.000,20.000,,,,\n"
+                                   "0.000,alice,down,0,0,,0.000,0.000,,,,,\n"
+                                   "0.000,carol,up,0,0,,0.000,0.000,,,,,\n"
+                                   "0.000,carol,down,0,0,,0.000,0.000,,,,,\n"
+                                   "0.100,alice,up,1,0,0.0000,100.000,100.000,30.000,,,,\n"
+                                   "0.100,alice,down,0,0,,0.000,0.000,,,,,\n"
+                                   "0.100,bob,up,0,0,,0.000,0.000,,,,,\n"
+                                   "0.100,bob,down,2,0,0.0000,240.000,240.000,30.000,1,2,,\n"
+                                   "0.100,carol,up,0,0,,0.000,0.000,,,,,\n"
+                                   "0.100,carol,down,0,0,,0.000,0.000,,,,,\n"
+                                   "0.200,alice,up,1,0,0.0000,16.000,16.000,10.000,,,,\n"
+                                   "0.200,alice,down,0,0,,0.000,0.000,,,,,\n"
+                                   "0.200,bob,up,0,0,,0.000,0.000,,,,,\n"
+                                   "0.200,bob,down,0,0,,0.000,0.000,,0,1,,\n"
+                                   "0.200,carol,up,0,0,,0.000,0.000,,,,,\n"
+                                   "0.200,carol,down,0,0,,0.000,0.000,,,,,\n";
     char *text = timeseries_text(metrics);
     ck_assert_str_eq(text, expected);
     free(text);
@@ -773,6 +774,55 @@ END_TEST
 START_TEST(timeseries_csv_from_counts)
 {
     timeseries_case(true);
+}
+END_TEST
+
+static void extra(sim__metrics_t *metrics, size_t peer, sim__metrics_dir_t dir, uint64_t at_us,
+                  uint64_t rtx_packets, uint64_t queue_delay_sum_us)
+{
+    sim__metrics_link_extra_t e = {
+        .peer = peer,
+        .dir = dir,
+        .at_us = at_us,
+        .has_rtx = true,
+        .has_queue_delay = true,
+        .rtx_packets = rtx_packets,
+        .queue_delay_sum_us = queue_delay_sum_us,
+    };
+    OK(sim__metrics_link_extra(metrics, &e));
+}
+
+START_TEST(timeseries_rtx_and_queue_delay)
+{
+    /* Given 200 ms, alice present, her uplink carrying 4 packets in bucket
+     * 0 (all delivered, 40 ms of delay of which 12 ms queueing in all) and
+     * 2 RTX of them; her downlink 1 RTX in bucket 1 with nothing delivered.
+     * Then: rtx_packets 2 and 0 in bucket 0, mean_queue_delay_ms 3 ms on
+     * the up row; bucket 1 counts the down RTX, and a row with no delivered
+     * copy has no queue delay. */
+    sim__metrics_t *metrics = make(ms(200), 0, 30.0, ms(20), 0, 1);
+    add_peer(metrics, 0, "alice", true, false, false);
+    OK(sim__metrics_join(metrics, 0, 0));
+    counts(metrics, 0, SIM__METRICS_UP, ms(99), 4, 0, 4, 4000, 4000, ms(40));
+    extra(metrics, 0, SIM__METRICS_UP, ms(99), 2, ms(12));
+    extra(metrics, 0, SIM__METRICS_DOWN, ms(150), 1, 0);
+    sim__metrics_link_extra_t bad = { .peer = 1, .dir = SIM__METRICS_UP };
+    ck_assert_int_eq(sim__metrics_link_extra(metrics, &bad), SIM__METRICS_ERR_INVALID_ARG);
+    bad = (sim__metrics_link_extra_t){ .peer = 0, .dir = SIM__METRICS_UP, .at_us = ms(201) };
+    ck_assert_int_eq(sim__metrics_link_extra(metrics, &bad), SIM__METRICS_ERR_RANGE);
+    OK(sim__metrics_finish(metrics));
+    ck_assert_int_eq(sim__metrics_link_extra(metrics, &bad), SIM__METRICS_ERR_STATE);
+    static const char expected[] =
+        "t_s,peer,dir,packets,lost,loss_ratio,kbps,sent_kbps,mean_delay_ms,layer_min,layer_max,"
+        "rtx_packets,mean_queue_delay_ms\n"
+        "0.000,alice,up,4,0,0.0000,320.000,320.000,10.000,,,2,3.000\n"
+        "0.000,alice,down,0,0,,0.000,0.000,,,,0,\n"
+        "0.100,alice,up,0,0,,0.000,0.000,,,,0,\n"
+        "0.100,alice,down,0,0,,0.000,0.000,,,,1,\n";
+    char *text = timeseries_text(metrics);
+    ck_assert_str_eq(text, expected);
+    free(text);
+    sim__metrics_free(metrics);
 }
 END_TEST
 
@@ -1093,6 +1143,7 @@ Suite *blindfold_test_suite(void)
     TCase *output = tcase_create("output");
     tcase_add_test(output, timeseries_csv);
     tcase_add_test(output, timeseries_csv_from_counts);
+    tcase_add_test(output, timeseries_rtx_and_queue_delay);
     tcase_add_test(output, determinism);
     suite_add_tcase(suite, output);
 
