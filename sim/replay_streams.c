@@ -308,6 +308,7 @@ static sim__streams_row_t *streams_new_row(sim__streams_t *t, size_t slot,
     row->dst = *dst;
     row->ssrc = ssrc;
     row->hash = hash;
+    row->index = t->count;
     row->replay.srtp = SIM__STREAMS_SRTP_PLAIN;
     t->index[slot] = (uint32_t)(t->count + 1);
     t->count++;

@@ -171,6 +171,7 @@ typedef struct sim__streams_row {
     } replay;
     sim__streams_analysis_t analysis;
     uint64_t hash; /* of (src, dst, ssrc), for the index */
+    size_t index;  /* the row's position in first-seen order */
 } sim__streams_row_t;
 
 typedef struct sim__streams sim__streams_t;
