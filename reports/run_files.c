@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -139,6 +140,29 @@ char *reports_json_text(const json_t *report)
     return with_newline;
 }
 
+/* DIR/report.json from `report`; false with one line in err. */
+static bool write_report(const char *dir, const json_t *report, char *err, size_t err_len)
+{
+    char *text = reports_json_text(report);
+    if (text == NULL) {
+        snprintf(err, err_len, "out of memory");
+        return false;
+    }
+    FILE *f = open_in(dir, "report.json", "w", err, err_len);
+    bool ok = f != NULL;
+    if (f != NULL) {
+        bool wrote = fputs(text, f) >= 0;
+        if (fclose(f) != 0)
+            wrote = false;
+        if (!wrote) {
+            snprintf(err, err_len, "%s/report.json: write failed: %s", dir, strerror(errno));
+            ok = false;
+        }
+    }
+    free(text);
+    return ok;
+}
+
 bool reports_run_close(reports_run_out_t *out, const json_t *report, char *err, size_t err_len)
 {
     if (out == NULL)
@@ -155,26 +179,96 @@ bool reports_run_close(reports_run_out_t *out, const json_t *report, char *err, 
                  strerror(out->failed_errno));
         ok = false;
     }
-    if (ok && report != NULL) {
-        char *text = reports_json_text(report);
-        FILE *f = text != NULL ? open_in(out->dir, "report.json", "w", err, err_len) : NULL;
-        if (text == NULL) {
-            snprintf(err, err_len, "out of memory");
-            ok = false;
-        } else if (f == NULL) {
-            ok = false;
-        } else {
-            bool wrote = fputs(text, f) >= 0;
-            if (fclose(f) != 0)
-                wrote = false;
-            if (!wrote) {
-                snprintf(err, err_len, "%s/report.json: write failed: %s", out->dir,
-                         strerror(errno));
-                ok = false;
-            }
-        }
-        free(text);
-    }
+    if (ok && report != NULL)
+        ok = write_report(out->dir, report, err, err_len);
     free(out);
     return ok;
+}
+
+/* --- blindfold replay ------------------------------------------------------ */
+
+struct reports_replay_out {
+    char dir[PATH_MAX_LEN];
+    char pcap[PATH_MAX_LEN + 32];
+    FILE *streams;
+    FILE *timeseries;
+};
+
+reports_replay_out_t *reports_replay_open(const char *dir, char *err, size_t err_len)
+{
+    if (dir == NULL || !make_dirs(dir, err, err_len))
+        return NULL;
+    reports_replay_out_t *out = calloc(1, sizeof(*out));
+    if (out == NULL) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    snprintf(out->dir, sizeof(out->dir), "%s", dir);
+    snprintf(out->pcap, sizeof(out->pcap), "%s/forwarded.pcap", dir);
+    out->streams = open_in(dir, "streams.csv", "w", err, err_len);
+    if (out->streams != NULL)
+        out->timeseries = open_in(dir, "stream_timeseries.csv", "w", err, err_len);
+    if (out->streams == NULL || out->timeseries == NULL) {
+        if (out->streams != NULL)
+            fclose(out->streams);
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+FILE *reports_replay_streams(reports_replay_out_t *out)
+{
+    return out->streams;
+}
+
+FILE *reports_replay_timeseries(reports_replay_out_t *out)
+{
+    return out->timeseries;
+}
+
+const char *reports_replay_pcap_path(const reports_replay_out_t *out)
+{
+    return out->pcap;
+}
+
+bool reports_replay_close(reports_replay_out_t *out, const json_t *report, char *err,
+                          size_t err_len)
+{
+    if (out == NULL)
+        return false;
+    const char *failed = NULL;
+    int failed_errno = 0;
+    bool bad = ferror(out->streams) != 0;
+    if (fclose(out->streams) != 0 || bad) {
+        failed = "streams.csv";
+        failed_errno = errno;
+    }
+    bad = ferror(out->timeseries) != 0;
+    if ((fclose(out->timeseries) != 0 || bad) && failed == NULL) {
+        failed = "stream_timeseries.csv";
+        failed_errno = errno;
+    }
+    bool ok = failed == NULL;
+    if (!ok)
+        snprintf(err, err_len, "%s/%s: write failed: %s", out->dir, failed, strerror(failed_errno));
+    if (ok && report != NULL)
+        ok = write_report(out->dir, report, err, err_len);
+    free(out);
+    return ok;
+}
+
+void reports_replay_discard(reports_replay_out_t *out)
+{
+    if (out == NULL)
+        return;
+    static const char *const files[] = { "streams.csv", "stream_timeseries.csv", "forwarded.pcap" };
+    fclose(out->streams);
+    fclose(out->timeseries);
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[PATH_MAX_LEN + 32];
+        snprintf(path, sizeof path, "%s/%s", out->dir, files[i]);
+        (void)remove(path);
+    }
+    free(out);
 }
