@@ -20,6 +20,23 @@ int cli__cmd_vectors(int argc, char **argv);
 int cli__cmd_sframe(int argc, char **argv);
 int cli__cmd_check(int argc, char **argv);
 int cli__cmd_run(int argc, char **argv);
+int cli__cmd_replay(int argc, char **argv);
+int cli__cmd_report(int argc, char **argv);
+int cli__cmd_sweep(int argc, char **argv);
+int cli__cmd_sweep_merge(int argc, char **argv);
+
+/* Option parsing shared by the subcommands (cli/args.c). cli__is_opt: arg
+ * is `name` or `name=...`. cli__take_value: reads the value of the option
+ * at argv[*i] (`--opt VALUE` or `--opt=VALUE`) into *slot; an option that
+ * is not `repeatable` may be given once. On error prints one line
+ * "blindfold CMD: ... (see blindfold CMD --help)" and returns
+ * BLINDFOLD_EXIT_USAGE; else BLINDFOLD_EXIT_OK. cli__usage_error prints
+ * "blindfold CMD: MESSAGE[ ARG] (see blindfold CMD --help)" and returns
+ * BLINDFOLD_EXIT_USAGE. */
+int cli__usage_error(const char *cmd, const char *message, const char *arg);
+bool cli__is_opt(const char *arg, const char *name);
+int cli__take_value(const char *cmd, int argc, char **argv, int *i, const char *name,
+                    const char **slot, bool repeatable);
 
 /* A decimal number in [0, 2^64 - 1]: one or more ASCII digits and nothing
  * else, so no sign, space, fraction, exponent or hex prefix. Leading zeros

@@ -38,9 +38,7 @@ static void print_help(void)
 
 static int usage_error(const char *message, const char *arg)
 {
-    fprintf(stderr, "blindfold check: %s%s%s (see blindfold check --help)\n", message,
-            arg ? " " : "", arg ? arg : "");
-    return BLINDFOLD_EXIT_USAGE;
+    return cli__usage_error("check", message, arg);
 }
 
 /* Splits argv into the scenario file and the --set assignments. */

@@ -1,6 +1,7 @@
 /* `blindfold run [SCENARIO.json] [--seed N] [--set JSON.PATH=VALUE]...
- * [--out DIR] [--json] [--trace FILE] [--quiet] [--no-html]`: runs one call
- * (sim/sim_run.h) and writes its folder (reports/reports.h). */
+ * [--out DIR] [--json] [--trace FILE] [--pcap FILE] [--quiet] [--no-html]`: runs one call
+ * (sim/sim_run.h) and writes its folder (reports/reports.h), report.html
+ * included unless --no-html. */
 #include "cli/cli.h"
 #include "reports/reports.h"
 #include "sim/sim.h"
@@ -15,7 +16,8 @@
 static void print_help(void)
 {
     printf("Usage: blindfold run [SCENARIO.json] [--seed N] [--set JSON.PATH=VALUE]...\n"
-           "                     [--out DIR] [--json] [--trace FILE] [--quiet] [--no-html]\n"
+           "                     [--out DIR] [--json] [--trace FILE] [--pcap FILE] [--quiet]\n"
+           "                     [--no-html]\n"
            "\n"
            "Runs one end-to-end encrypted call through the SFU core in virtual time: the\n"
            "scenario's peers with real VP8/Opus codecs and E2EE, simulated links, events\n"
@@ -24,7 +26,9 @@ static void print_help(void)
            "Without SCENARIO.json it runs the built-in default scenario.\n"
            "\n"
            "Writes DIR/report.json, DIR/frames.csv and DIR/timeseries.csv\n"
-           "(docs/report-format.md) and prints a summary table.\n"
+           "(docs/report-format.md), prints a summary table and renders DIR/report.html,\n"
+           "a self-contained page with the tables and plots (as blindfold report DIR\n"
+           "does; plots need gnuplot: BLINDFOLD_GNUPLOT, else 'gnuplot' in PATH).\n"
            "\n"
            "Options:\n"
            "  --seed N               the scenario's seed (0 .. 2^64-1)\n"
@@ -33,8 +37,10 @@ static void print_help(void)
            "  --out DIR              output folder; default blindfold-out/<scenario name>\n"
            "  --json                 print report.json on stdout instead of the summary\n"
            "  --trace FILE           write a JSON-lines log of the call's events to FILE\n"
+           "  --pcap FILE            write what the SFU received and sent to FILE (pcap, as\n"
+           "                         on the wire; blindfold replay reads it back)\n"
            "  --quiet                no progress line on stderr\n"
-           "  --no-html              do not render report.html (this build renders none yet)\n"
+           "  --no-html              do not render report.html (and remove an older one)\n"
            "  -h, --help             show this help and exit\n"
            "\n"
            "Example:\n"
@@ -46,9 +52,7 @@ static void print_help(void)
 
 static int usage_error(const char *message, const char *arg)
 {
-    fprintf(stderr, "blindfold run: %s%s%s (see blindfold run --help)\n", message, arg ? " " : "",
-            arg ? arg : "");
-    return BLINDFOLD_EXIT_USAGE;
+    return cli__usage_error("run", message, arg);
 }
 
 typedef struct run_args {
@@ -58,52 +62,30 @@ typedef struct run_args {
     const char *seed;
     const char *out;
     const char *trace;
+    const char *pcap;
     bool json;
     bool quiet;
     bool no_html;
 } run_args_t;
-
-/* --opt VALUE or --opt=VALUE; each at most once. */
-static int take_value(int argc, char **argv, int *i, const char *name, const char **slot)
-{
-    const char *arg = argv[*i];
-    size_t n = strlen(name);
-    const char *value;
-    if (arg[n] == '=') {
-        value = arg + n + 1;
-    } else {
-        if (*i + 1 >= argc)
-            return usage_error("missing value for", name);
-        value = argv[++*i];
-    }
-    if (*slot != NULL)
-        return usage_error("option given twice:", name);
-    *slot = value;
-    return BLINDFOLD_EXIT_OK;
-}
-
-static bool is_opt(const char *arg, const char *name)
-{
-    size_t n = strlen(name);
-    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
-}
 
 static int parse_args(int argc, char **argv, run_args_t *a)
 {
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         int rc = BLINDFOLD_EXIT_OK;
-        if (is_opt(arg, "--set")) {
+        if (cli__is_opt(arg, "--set")) {
             const char *value = NULL;
-            rc = take_value(argc, argv, &i, "--set", &value);
+            rc = cli__take_value("run", argc, argv, &i, "--set", &value, false);
             if (rc == BLINDFOLD_EXIT_OK)
                 a->sets[a->n_sets++] = value;
-        } else if (is_opt(arg, "--seed")) {
-            rc = take_value(argc, argv, &i, "--seed", &a->seed);
-        } else if (is_opt(arg, "--out")) {
-            rc = take_value(argc, argv, &i, "--out", &a->out);
-        } else if (is_opt(arg, "--trace")) {
-            rc = take_value(argc, argv, &i, "--trace", &a->trace);
+        } else if (cli__is_opt(arg, "--seed")) {
+            rc = cli__take_value("run", argc, argv, &i, "--seed", &a->seed, false);
+        } else if (cli__is_opt(arg, "--out")) {
+            rc = cli__take_value("run", argc, argv, &i, "--out", &a->out, false);
+        } else if (cli__is_opt(arg, "--trace")) {
+            rc = cli__take_value("run", argc, argv, &i, "--trace", &a->trace, false);
+        } else if (cli__is_opt(arg, "--pcap")) {
+            rc = cli__take_value("run", argc, argv, &i, "--pcap", &a->pcap, false);
         } else if (strcmp(arg, "--json") == 0) {
             a->json = true;
         } else if (strcmp(arg, "--quiet") == 0) {
@@ -227,6 +209,7 @@ int cli__cmd_run(int argc, char **argv)
         .on_progress_ctx = &ui,
         .on_trace = ui.trace != NULL ? on_trace : NULL,
         .on_trace_ctx = &ui,
+        .pcap = a.pcap,
     };
     json_t *report = NULL;
     sim_run_status_t status = sim_run_call(scenario, &options, &report, err, sizeof(err));
@@ -248,9 +231,24 @@ int cli__cmd_run(int argc, char **argv)
             free(text);
         } else {
             reports_print_summary(stdout, report);
-            printf("files: %s/report.json, frames.csv, timeseries.csv\n", dir);
+            printf("files: %s/report.json, frames.csv, timeseries.csv%s\n", dir,
+                   a.no_html ? "" : ", report.html");
         }
         exit_code = status == SIM_RUN_PASS ? BLINDFOLD_EXIT_OK : BLINDFOLD_EXIT_FAILED;
+        /* The page is a view of the files just written; only a page that
+         * cannot be written is an error (no gnuplot just means no plots). */
+        if (!a.no_html) {
+            int html_rc = reports_render_html(dir, err, sizeof(err));
+            if (html_rc != 0)
+                fprintf(stderr, "blindfold run: report.html not rendered: %s\n", err);
+            if (html_rc == 3)
+                exit_code = BLINDFOLD_EXIT_INTERNAL;
+        } else {
+            /* A page left by an earlier run would not match these files. */
+            char page[4200];
+            snprintf(page, sizeof(page), "%s/report.html", dir);
+            (void)remove(page);
+        }
     }
     if (ui.trace != NULL && (fclose(ui.trace) != 0 || ui.trace_failed)) {
         fprintf(stderr, "blindfold run: %s: write failed\n", a.trace);

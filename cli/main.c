@@ -16,6 +16,11 @@ typedef struct blindfold_cmd {
 /* One row per subcommand. The NULL row ends the table. */
 static const blindfold_cmd_t blindfold_cmds[] = {
     { "run", "run a call through the SFU and check confidentiality and budgets", cli__cmd_run },
+    { "replay", "replay the RTP streams of a pcap or pcapng capture through the SFU core",
+      cli__cmd_replay },
+    { "report", "render report.html, with plots, from a run or replay folder", cli__cmd_report },
+    { "sweep", "run a grid of scenario variants, on one machine or as one shard", cli__cmd_sweep },
+    { "sweep-merge", "merge sweep shards into summary.csv and summary.html", cli__cmd_sweep_merge },
     { "vectors", "check an RFC 9605 test-vector file", cli__cmd_vectors },
     { "sframe", "protect or unprotect hex frames with RFC 9605 SFrame", cli__cmd_sframe },
     { "check", "validate a scenario and print it with every default filled in", cli__cmd_check },
