@@ -16,6 +16,7 @@
  * a clock rate, so jitter is compared too. tshark must be on PATH:
  * .ci/setup installs it. */
 #include "sim/replay_streams.h"
+#include "sim/tests/tshark_util.h"
 
 #include <glob.h>
 #include <math.h>
@@ -557,142 +558,7 @@ END_TEST
 
 /* --- tshark ---------------------------------------------------------------- */
 
-typedef struct ts_row {
-    double start_s, end_s;
-    char src[64], dst[64];
-    unsigned sport, dport;
-    uint32_t ssrc;
-    char payload[160];
-    unsigned long packets;
-    long lost;
-    double delta[3], jitter[3]; /* min, mean, max */
-    bool problem;
-    bool matched;
-} ts_row_t;
-
-#define TS_MAX_ROWS 64
-
-static bool tshark_on_path(void)
-{
-    return system("command -v tshark >/dev/null 2>&1") == 0;
-}
-
-/* One data line of the table: 7 fixed fields, the payload names (which may
- * hold spaces), packets, lost, "(pct%)", six figures, and "X" or nothing. */
-static void tshark_parse_line(char *line, ts_row_t *row)
-{
-    char *tok[64];
-    size_t n = 0;
-    for (char *p = strtok(line, " \t\n"); p != NULL && n < 64; p = strtok(NULL, " \t\n"))
-        tok[n++] = p;
-    memset(row, 0, sizeof *row);
-    if (n > 0 && strcmp(tok[n - 1], "X") == 0) {
-        row->problem = true;
-        n--;
-    }
-    ck_assert_msg(n >= 17, "short tshark line (%zu fields)", n);
-    row->start_s = strtod(tok[0], NULL);
-    row->end_s = strtod(tok[1], NULL);
-    snprintf(row->src, sizeof row->src, "%s", tok[2]);
-    row->sport = (unsigned)strtoul(tok[3], NULL, 10);
-    snprintf(row->dst, sizeof row->dst, "%s", tok[4]);
-    row->dport = (unsigned)strtoul(tok[5], NULL, 10);
-    row->ssrc = (uint32_t)strtoul(tok[6], NULL, 16);
-    for (size_t i = 0; i < 3; i++) {
-        row->delta[i] = strtod(tok[n - 6 + i], NULL);
-        row->jitter[i] = strtod(tok[n - 3 + i], NULL);
-    }
-    ck_assert_msg(tok[n - 7][0] == '(', "no loss percentage in tshark's line");
-    row->lost = strtol(tok[n - 8], NULL, 10);
-    row->packets = strtoul(tok[n - 9], NULL, 10);
-    for (size_t i = 7; i < n - 9; i++) {
-        size_t used = strlen(row->payload);
-        snprintf(row->payload + used, sizeof row->payload - used, "%s%s", i > 7 ? " " : "", tok[i]);
-    }
-}
-
-static size_t tshark_streams(const char *path, ts_row_t *rows)
-{
-    ck_assert_msg(strchr(path, '\'') == NULL, "%s: quote in the name", path);
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd,
-             "tshark -r '%s' -o rtp.heuristic_rtp:TRUE -q -z rtp,streams 2>/dev/null", path);
-    FILE *out = popen(cmd, "r");
-    ck_assert_ptr_nonnull(out);
-    char line[1024];
-    size_t n = 0;
-    int section = 0; /* 0 before the banner, 1 at the column names, 2 in the table */
-    while (fgets(line, sizeof line, out) != NULL) {
-        if (strncmp(line, "=====", 5) == 0) {
-            if (section == 0 && strstr(line, "RTP Streams") != NULL) {
-                section = 1;
-                continue;
-            }
-            if (section == 2)
-                break;
-        }
-        if (section == 1) {
-            section = 2; /* the column names */
-            continue;
-        }
-        if (section == 2) {
-            ck_assert_msg(n < TS_MAX_ROWS, "%s: more than %d streams", path, TS_MAX_ROWS);
-            tshark_parse_line(line, &rows[n++]);
-        }
-    }
-    int status = pclose(out);
-    ck_assert_msg(status == 0 && section == 2, "%s: tshark failed (status %d)", path, status);
-    return n;
-}
-
-/* Wireshark's short payload type names (epan/rtp_pt.h), as tshark prints
- * them; "RTPType-N" for the dynamic range without SDP. */
-static void wireshark_pt_name(unsigned pt, char *out, size_t cap)
-{
-    static const char *const names[35] = {
-        "g711U",
-        "fs-1016",
-        "g721",
-        "GSM",
-        "g723",
-        "DVI4 8k",
-        "DVI4 16k",
-        "Exp. from Xerox PARC",
-        "g711A",
-        "g722",
-        "16-bit audio, stereo",
-        "16-bit audio, monaural",
-        "Qualcomm",
-        "CN",
-        "MPEG-I/II Audio",
-        "g728",
-        "DVI4 11k",
-        "DVI4 22k",
-        "g729",
-        "CN(old)",
-        NULL,
-        NULL,
-        NULL,
-        NULL,
-        NULL,
-        "CellB",
-        "JPEG",
-        NULL,
-        "NV",
-        NULL,
-        NULL,
-        "h261",
-        "MPEG-I/II Video",
-        "MPEG-II streams",
-        "h263",
-    };
-    if (pt >= 96)
-        snprintf(out, cap, "RTPType-%u", pt);
-    else if (pt < 35 && names[pt] != NULL)
-        snprintf(out, cap, "%s", names[pt]);
-    else
-        snprintf(out, cap, "Unassigned");
-}
+/* tshark's runner and table parser: sim/tests/tshark_util.h. */
 
 static void expected_payload_names(const sim__streams_row_t *row, char *out, size_t cap)
 {
