@@ -69,7 +69,8 @@ static void draw(html_page_t *page, replay_stream_t *streams, size_t n, replay_f
         [RF_FORWARDED] = { "plot-replay-forwarded", "Forwarded against received",
                            "packets per 100 ms",
                            "Packets of each stream received (solid) and forwarded by the SFU to "
-                           "its subscribers (dashed), per 100 ms." },
+                           "each subscriber (dashed: the copies to all subscribers divided by "
+                           "their number), per 100 ms." },
     };
     bool pairs = field == RF_FORWARDED;
     size_t n_lines = pairs ? 2 * n : n;
@@ -138,6 +139,11 @@ void reports__html_replay_plots(html_page_t *page)
                            [RF_KBPS] = reports__csv_col(csv, "kbps"),
                            [RF_JITTER] = reports__csv_col(csv, "jitter_ms"),
                            [RF_FORWARDED] = reports__csv_col(csv, "forwarded_packets") };
+    /* forwarded_packets counts the copies to every subscriber. */
+    const json_t *subs = json_object_get(page->report, "subscribers");
+    double n_subs = json_is_integer(subs) && json_integer_value(subs) > 0
+                        ? (double)json_integer_value(subs)
+                        : 1.0;
     while (reports__csv_next(csv)) {
         double t, index;
         if (!reports__csv_number(csv, c_t, &t) || !reports__csv_number(csv, c_stream, &index) ||
@@ -147,6 +153,7 @@ void reports__html_replay_plots(html_page_t *page)
         for (int f = 0; f < RF_COUNT; f++)
             if (!reports__csv_number(csv, cols[f], &values[f]))
                 values[f] = NAN;
+        values[RF_FORWARDED] /= n_subs;
         add_row(&streams[(size_t)index], t, values);
     }
     reports__csv_close(csv);
