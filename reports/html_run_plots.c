@@ -121,6 +121,7 @@ static void read_frames(const char *dir, frames_data_t *fd)
     int c_kind = reports__csv_col(csv, "kind"), c_layer = reports__csv_col(csv, "layer");
     int c_render = reports__csv_col(csv, "render_us"),
         c_latency = reports__csv_col(csv, "latency_ms");
+    int c_decrypted = reports__csv_col(csv, "decrypted");
     size_t hint = 0;
     while (!fd->oom && reports__csv_next(csv)) {
         pair_series_t *p =
@@ -130,7 +131,12 @@ static void read_frames(const char *dir, frames_data_t *fd)
             fd->oom = true;
             break;
         }
-        double latency, render_us, layer;
+        /* Frames the receiver gave up on (not decrypted: incomplete, no
+         * key, failed) have a row too; the report's figures leave them out,
+         * and so do the plots. */
+        double latency, render_us, layer, decrypted;
+        if (!reports__csv_number(csv, c_decrypted, &decrypted) || decrypted != 1)
+            continue;
         if (reports__csv_number(csv, c_latency, &latency) &&
             !push2(&p->latency, NULL, &p->n_latency, &p->cap_latency, latency, 0))
             fd->oom = true;

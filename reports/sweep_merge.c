@@ -88,7 +88,11 @@ void reports__sweep_figures(const json_t *report, reports__sweep_figures_t *figu
         const json_t *received = json_object_get(peer, "received");
         for (size_t r = 0; r < json_array_size(received); r++) {
             const json_t *pair = json_array_get(received, r);
-            if (json_is_true(json_object_get(pair, "eavesdropper")))
+            /* As the budgets: eavesdroppers, and pairs that expected no
+             * frame (the sender was never in the call with them), are out. */
+            const json_t *expected = json_object_get(pair, "frames_expected");
+            if (json_is_true(json_object_get(pair, "eavesdropper")) ||
+                (json_is_integer(expected) && json_integer_value(expected) == 0))
                 continue;
             for (size_t f = 0; f < REPORTS__FIG_COUNT; f++) {
                 const figure_rule_t *rule = &figure_rules[f];
