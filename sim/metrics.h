@@ -495,7 +495,7 @@ bool sim__metrics_budget_passes(sim__metrics_budget_t budget,
  *                  k * bucket_us; the last one ends at duration_us)
  *   peer           the peer's name
  *   dir            up | down
- *   packets        link packet outcomes in the bucket (delivered copies + lost)
+ *   packets        packets handed to the link in the bucket (sim__metrics_link_counts)
  *   lost           lost packets
  *   loss_ratio     lost / packets; empty without packets
  *   kbps           delivered bytes * 8 / bucket length in ms (the length

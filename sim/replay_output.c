@@ -169,7 +169,9 @@ static json_t *streams_json(replay_t *r)
         set(o, "srtp_packets_failed", count(rs->srtp_failed));
         set(o, "looks_encrypted_basis",
             json_string(undecryptable ? "srtp-undecryptable" : v.basis));
-        set(o, "uniformity_p", undecryptable ? json_null() : real6(v.p_value));
+        /* Unrounded: the verdict's threshold is 1e-6. */
+        set(o, "uniformity_p",
+            undecryptable || isnan(v.p_value) ? json_null() : json_real(v.p_value));
         set(o, "uniformity_bytes", count(undecryptable ? 0 : v.bytes));
         set(o, "kind", json_string(rs->kind == REPLAY_KIND_AUDIO ? "audio" : "video"));
         set(o, "replayed", json_boolean(rs->replayed));

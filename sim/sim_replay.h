@@ -9,8 +9,10 @@
  *     Without SDP a dynamic payload type names nothing, so the codec is
  *     inferred: the RTP clock from timestamps against capture times (8, 16,
  *     48 or 90 kHz, within 20%), then at 90 kHz VP8 when at least 95% of
- *     the payloads carry a valid VP8 descriptor, H264 when at least 95%
- *     start with a valid NAL unit header, else "video"; at 48 kHz "opus".
+ *     the payloads carry a valid VP8 descriptor (and either set its X bit
+ *     or show VP8 frame tags in clear), H264 when at least 95% start with
+ *     a valid NAL unit header, else no codec name (kind video); at 48 kHz
+ *     "opus", at 8 or 16 kHz no name (kind audio).
  *     Static payload types keep RFC 3551's names.
  *  2. The replay pass drives the core. Every source address with a stream
  *     to replay becomes a publishing participant, each of its SSRCs a
