@@ -40,7 +40,8 @@ static const char page_style[] =
     "h1{font-size:1.6em;margin:.4em 0 .2em}h2{font-size:1.25em;margin:1.8em 0 .5em;"
     "border-bottom:2px solid #d8dde6;padding-bottom:.2em}h3{font-size:1.05em;margin:1.2em 0 .4em}\n"
     "p.meta{color:#556;margin:.2em 0}p.note{color:#556;font-style:italic}\n"
-    "table{border-collapse:collapse;margin:.4em 0 1em;font-size:.9em}\n"
+    "table{border-collapse:collapse;margin:.4em 0 1em;font-size:.9em;display:block;"
+    "overflow-x:auto;max-width:100%}\n"
     "th,td{border:1px solid #d8dde6;padding:.25em .6em;text-align:left;vertical-align:top}\n"
     "th{background:#f1f3f7;font-weight:600}tbody tr:nth-child(even){background:#fafbfc}\n"
     "td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
@@ -53,7 +54,7 @@ static const char page_style[] =
     "td.bad{color:#c62828;font-weight:600}td.good{color:#1f8a3b;font-weight:600}\n"
     ".alert{border:2px solid #c62828;background:#fdecea;padding:.6em 1em;margin:1em 0;"
     "font-weight:600}\n"
-    ".plot{margin:1em 0 1.6em}.plot img{width:100%;max-width:720px;height:auto;display:block}\n"
+    ".plot{margin:1em 0 1.6em}.plot img{width:100%;max-width:900px;height:auto;display:block}\n"
     ".plot .caption{font-size:.9em;color:#445;margin:.2em 0}\n"
     ".plot .missing{border:1px dashed #aab;padding:.8em;color:#556;max-width:720px}\n"
     ".nav{margin:.6em 0;font-size:.95em}\n";

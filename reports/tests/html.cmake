@@ -56,3 +56,12 @@ blindfold_html_test(reports_html_replay_page ${replay_fixture}
 blindfold_html_test(reports_html_replay_no_gnuplot ${replay_fixture}
   -DGNUPLOT=${html_out}/no-such-gnuplot -DEXPECT_NO_SVG=ON
   "-DEXPECT_TEXT=No plots: gnuplot was not found\\;0xE454D8D4")
+
+# Optional, label long: a headless Chromium screenshot of the run page
+# (reports/tests/html_screenshot.cmake), to look at; skipped without
+# Chromium.
+add_test(NAME reports_html_screenshot
+  COMMAND ${CMAKE_COMMAND} -DPAGE=${html_out}/run/report.html -DPNG=${html_out}/run-page.png
+          -P ${CMAKE_CURRENT_SOURCE_DIR}/tests/html_screenshot.cmake)
+set_tests_properties(reports_html_screenshot PROPERTIES LABELS long FIXTURES_REQUIRED html_run
+  SKIP_REGULAR_EXPRESSION "chromium not found" TIMEOUT 300)
