@@ -1,5 +1,6 @@
-/* Option parsing shared by the subcommands (cli/cli.h). */
+/* What the subcommands share (cli/cli.h): option parsing, report.html. */
 #include "cli/cli.h"
+#include "reports/reports.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -34,4 +35,22 @@ int cli__take_value(const char *cmd, int argc, char **argv, int *i, const char *
         return cli__usage_error(cmd, "option given twice:", name);
     *slot = value;
     return BLINDFOLD_EXIT_OK;
+}
+
+bool cli__finish_html(const char *cmd, const char *dir, bool no_html)
+{
+    char path[4200];
+    if (no_html) {
+        /* A page left by an earlier run would not match these files. */
+        snprintf(path, sizeof path, "%s/report.html", dir);
+        (void)remove(path);
+        return true;
+    }
+    /* No gnuplot just means no plots; only a page that cannot be written
+     * is an error. */
+    char err[1024];
+    int rc = reports_render_html(dir, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "blindfold %s: report.html not rendered: %s\n", cmd, err);
+    return rc != 3;
 }

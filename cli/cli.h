@@ -38,6 +38,12 @@ bool cli__is_opt(const char *arg, const char *name);
 int cli__take_value(const char *cmd, int argc, char **argv, int *i, const char *name,
                     const char **slot, bool repeatable);
 
+/* The end of `run` and `replay` (cli/args.c): renders DIR/report.html, or
+ * with no_html removes one an earlier run left there. A page that cannot
+ * be rendered is one line on stderr; returns false only when it cannot be
+ * written (exit 3), not for a missing gnuplot. */
+bool cli__finish_html(const char *cmd, const char *dir, bool no_html);
+
 /* A decimal number in [0, 2^64 - 1]: one or more ASCII digits and nothing
  * else, so no sign, space, fraction, exponent or hex prefix. Leading zeros
  * are allowed. Returns false on anything else, including overflow. */

@@ -142,21 +142,8 @@ static int run_replay(const replay_args_t *a, const sim_replay_options_t *o_in, 
         json_decref(report);
         return BLINDFOLD_EXIT_INTERNAL;
     }
-    int exit_code = BLINDFOLD_EXIT_OK;
-    if (!a->no_html) {
-        /* No gnuplot just means no plots; only a page that cannot be
-         * written is an error. */
-        int html_rc = reports_render_html(dir, close_err, sizeof close_err);
-        if (html_rc != 0)
-            fprintf(stderr, "blindfold replay: report.html not rendered: %s\n", close_err);
-        if (html_rc == 3)
-            exit_code = BLINDFOLD_EXIT_INTERNAL;
-    } else {
-        /* A page left by an earlier replay would not match these files. */
-        char page[4200];
-        snprintf(page, sizeof page, "%s/report.html", dir);
-        (void)remove(page);
-    }
+    int exit_code =
+        cli__finish_html("replay", dir, a->no_html) ? BLINDFOLD_EXIT_OK : BLINDFOLD_EXIT_INTERNAL;
     if (a->json) {
         char *text = reports_json_text(report);
         if (text != NULL)

@@ -235,20 +235,8 @@ int cli__cmd_run(int argc, char **argv)
                    a.no_html ? "" : ", report.html");
         }
         exit_code = status == SIM_RUN_PASS ? BLINDFOLD_EXIT_OK : BLINDFOLD_EXIT_FAILED;
-        /* The page is a view of the files just written; only a page that
-         * cannot be written is an error (no gnuplot just means no plots). */
-        if (!a.no_html) {
-            int html_rc = reports_render_html(dir, err, sizeof(err));
-            if (html_rc != 0)
-                fprintf(stderr, "blindfold run: report.html not rendered: %s\n", err);
-            if (html_rc == 3)
-                exit_code = BLINDFOLD_EXIT_INTERNAL;
-        } else {
-            /* A page left by an earlier run would not match these files. */
-            char page[4200];
-            snprintf(page, sizeof(page), "%s/report.html", dir);
-            (void)remove(page);
-        }
+        if (!cli__finish_html("run", dir, a.no_html))
+            exit_code = BLINDFOLD_EXIT_INTERNAL;
     }
     if (ui.trace != NULL && (fclose(ui.trace) != 0 || ui.trace_failed)) {
         fprintf(stderr, "blindfold run: %s: write failed\n", a.trace);

@@ -10,7 +10,7 @@
  * the shard or the machine: SHA-256 over the canonical JSON of the
  * assignment object (keys sorted, reals in their shortest round-trip form,
  * see reports_sweep_canonical_json()), first 12 hex digits. */
-#include "reports/sweep.h"
+#include "reports/sweep_internal.h"
 #include "sim/sim_scenario.h"
 
 #include <openssl/evp.h>
@@ -455,7 +455,7 @@ oom:
     return false;
 }
 
-static char *dup_text(const char *text)
+char *reports__sweep_dup(const char *text)
 {
     size_t len = strlen(text) + 1;
     char *copy = malloc(len);
@@ -481,7 +481,7 @@ static bool resolve_base(reports_sweep_t *sweep, const char *dir)
     if (strcmp(sweep->base, "default") == 0)
         return true;
     if (sweep->base[0] == '/' || dir == NULL || dir[0] == '\0')
-        sweep->base_path = dup_text(sweep->base);
+        sweep->base_path = reports__sweep_dup(sweep->base);
     else {
         size_t len = strlen(dir) + strlen(sweep->base) + 2;
         sweep->base_path = malloc(len);
@@ -544,8 +544,8 @@ static reports_sweep_t *from_json(const json_t *root, const char *label, const c
         fail(err, err_len, "%s: out of memory", label);
         return NULL;
     }
-    sweep->name = dup_text(name_text);
-    sweep->base = dup_text(json_string_value(base));
+    sweep->name = reports__sweep_dup(name_text);
+    sweep->base = reports__sweep_dup(json_string_value(base));
     if (sweep->name == NULL || sweep->base == NULL || !resolve_base(sweep, dir)) {
         fail(err, err_len, "%s: out of memory", label);
         goto fail;
@@ -595,7 +595,7 @@ reports_sweep_t *reports_sweep_load(const char *path, char *err, size_t err_len)
     }
     /* The folder `base` is relative to, and the default name: the file's
      * name without its folder and its last extension. */
-    char *dir = dup_text(path);
+    char *dir = reports__sweep_dup(path);
     char *name = NULL;
     reports_sweep_t *sweep = NULL;
     if (dir == NULL) {
@@ -604,7 +604,7 @@ reports_sweep_t *reports_sweep_load(const char *path, char *err, size_t err_len)
     }
     char *slash = strrchr(dir, '/');
     const char *file_part = slash != NULL ? slash + 1 : dir;
-    name = dup_text(file_part);
+    name = reports__sweep_dup(file_part);
     if (name == NULL) {
         fail(err, err_len, "%s: out of memory", path);
         goto done;
@@ -715,7 +715,7 @@ char *reports__sweep_value_text(const reports_sweep_t *sweep, size_t index, size
     const json_t *value =
         json_array_get(sweep->lists[dimension], reports_sweep_value_index(sweep, index, dimension));
     if (json_is_string(value))
-        return dup_text(json_string_value(value));
+        return reports__sweep_dup(json_string_value(value));
     return reports_sweep_canonical_json(value);
 }
 

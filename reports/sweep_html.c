@@ -13,7 +13,7 @@
  * table only. */
 #include "reports/gnuplot.h"
 #include "reports/html_util.h"
-#include "reports/sweep.h"
+#include "reports/sweep_internal.h"
 
 #include <errno.h>
 #include <math.h>

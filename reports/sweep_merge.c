@@ -8,7 +8,7 @@
  * run crashed) and report.json (the figures). Rows come out in variant
  * index order and hold nothing measured on the wall clock, so the same
  * results give the same bytes however they were sharded. */
-#include "reports/sweep.h"
+#include "reports/sweep_internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -136,15 +136,6 @@ static void fail(char *err, size_t err_len, const char *format, ...)
     va_start(args, format);
     vsnprintf(err, err_len, format, args);
     va_end(args);
-}
-
-static char *dup_text(const char *text)
-{
-    size_t len = strlen(text) + 1;
-    char *copy = malloc(len);
-    if (copy != NULL)
-        memcpy(copy, text, len);
-    return copy;
 }
 
 static bool file_exists(const char *path)
@@ -377,7 +368,7 @@ static bool scan_folder(const reports_sweep_t *sweep, const char *dir, merge_row
                  reports_sweep_name(sweep));
             ok = false;
         } else {
-            merge_row_t copy = { .from = dup_text(folder) };
+            merge_row_t copy = { .from = reports__sweep_dup(folder) };
             ok = copy.from != NULL && read_copy(folder, variant, &copy, err, err_len) &&
                  place_copy(rows, (size_t)found, &copy, err, err_len);
             if (copy.from == NULL)

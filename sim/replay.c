@@ -784,6 +784,7 @@ sim_replay_status_t sim_replay(const sim_replay_options_t *options, json_t **rep
         replay_free(r);
         return SIM_REPLAY_INTERNAL;
     }
+    replay_buckets_start(r);
     if (!replay_pass(r, err, err_len)) {
         replay_free(r);
         return SIM_REPLAY_BAD_INPUT;

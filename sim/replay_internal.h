@@ -167,6 +167,8 @@ void replay_probe_decide(replay_stream_t *rs, const sim__streams_row_t *row,
 
 /* --- replay_output.c -------------------------------------------------------- */
 
+/* Writes stream_timeseries.csv's header. */
+void replay_buckets_start(replay_t *r);
 /* Moves the bucket to the one holding now_us, writing rows of the one that
  * ends (stream_timeseries.csv). */
 void replay_buckets_advance(replay_t *r, uint64_t now_us);

@@ -35,15 +35,12 @@ static void bucket_write(replay_t *r)
     r->active_count = 0;
 }
 
-static bool header_written(replay_t *r)
+void replay_buckets_start(replay_t *r)
 {
-    static const char header[] = "t_s,stream,ssrc,packets,kbps,lost,forwarded_packets,jitter_ms\n";
     FILE *out = r->options->stream_timeseries;
-    if (out == NULL || ftell(out) > 0)
-        return true;
-    if (fputs(header, out) < 0)
+    if (out != NULL &&
+        fputs("t_s,stream,ssrc,packets,kbps,lost,forwarded_packets,jitter_ms\n", out) < 0)
         r->write_failed = true;
-    return !r->write_failed;
 }
 
 void replay_buckets_advance(replay_t *r, uint64_t now_us)
@@ -51,14 +48,12 @@ void replay_buckets_advance(replay_t *r, uint64_t now_us)
     uint64_t b = now_us / REPLAY_BUCKET_US;
     if (b == r->bucket)
         return;
-    (void)header_written(r);
     bucket_write(r);
     r->bucket = b;
 }
 
 void replay_buckets_finish(replay_t *r)
 {
-    (void)header_written(r);
     bucket_write(r);
 }
 

@@ -3,7 +3,7 @@
  * grid order (file order, last key fastest) and `seeds`; shard parsing and
  * selection; every sweep-file error on one line naming the key; the
  * headline figures of a run report. Runs from the project root. */
-#include "reports/sweep.h"
+#include "reports/sweep_internal.h"
 
 #include <check.h>
 #include <stdlib.h>
