@@ -45,3 +45,24 @@ blindfold_cli_test(cli_replay_out_is_a_file 2 ONE_LINE
 blindfold_cli_test(cli_replay_summary 0
   STDOUT "^capture [^\n]*str0m-vp8\\.pcap \\(pcap, EN10MB\\): 104 records, 1 RTP streams\n.*\nfiles: "
   ARGS replay ${vp8_capture} --out ${replay_out}/summary --no-html)
+
+# Every link type and encapsulation the reader parses reaches the SFU:
+# the capture reader's seed captures (fuzz/corpus/capture/, described in
+# fuzz/fuzz_capture.c), replayed whole, forward their RTP.
+set(seeds ${PROJECT_SOURCE_DIR}/fuzz/corpus/capture)
+foreach(case "sll2.pcap;LINUX_SLL2" "sll.pcapng;LINUX_SLL" "null-loop.pcap;NULL"
+             "loop.pcapng;LOOP" "raw.pcap;RAW" "ipv4-link-frag.pcap;IPV4"
+             "ipv6-link.pcapng;IPV6" "qinq-v6-routing.pcap;EN10MB" "frag6-ext.pcap;EN10MB"
+             "frag4-out-of-order.pcap;EN10MB")
+  list(GET case 0 file)
+  list(GET case 1 link)
+  string(REGEX REPLACE "[^a-z0-9]" "_" id "${file}")
+  blindfold_cli_test(cli_replay_link_${id} 0
+    STDOUT "\"link_type\": \"${link}\",.*\"forwarded_packets\": [1-9]"
+    ARGS replay ${seeds}/${file} --json --no-html --out ${replay_out}/${id})
+endforeach()
+# RTP inside TURN ChannelData is unwrapped and replayed; STUN, DTLS and the
+# RTCP beside it are counted.
+blindfold_cli_test(cli_replay_turn 0
+  STDOUT "\"turn_unwrapped\": 2,.*\"stun\": 1,\n *\"dtls\": 1,.*\"rtcp\": 2,.*\"forwarded_packets\": 1,"
+  ARGS replay ${seeds}/turn-stun-dtls.pcap --json --no-html --out ${replay_out}/turn)
